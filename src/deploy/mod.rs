@@ -1,0 +1,1 @@
+//! The CodeDeploy Blue/Green flow: start, follow, stop/rollback, history.
