@@ -3,6 +3,10 @@
 //! The binary (`main.rs`) is thin; everything lives here so integration tests can reach it.
 
 pub mod deploy;
+pub mod gate;
+pub mod github;
 pub mod lint;
 pub mod model;
+pub mod runner;
+pub mod secret;
 pub mod slack;
