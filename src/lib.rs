@@ -2,11 +2,16 @@
 //!
 //! The binary (`main.rs`) is thin; everything lives here so integration tests can reach it.
 
+pub mod app;
+pub mod cli;
 pub mod deploy;
 pub mod gate;
+pub mod git;
 pub mod github;
+pub mod inputs;
 pub mod lint;
 pub mod model;
+pub mod report;
 pub mod runner;
 pub mod secret;
 pub mod slack;

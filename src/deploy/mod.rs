@@ -1,1 +1,3 @@
 //! The CodeDeploy Blue/Green flow: start, follow, stop/rollback, history.
+
+pub mod command;
