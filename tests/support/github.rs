@@ -266,7 +266,9 @@ impl Respond for Router {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
         });
-        let Some(rest) = path.strip_prefix(&self.prefix) else {
+        // GitHub Enterprise Server serves the same API under /api/v3.
+        let local = path.strip_prefix("/api/v3").unwrap_or(&path);
+        let Some(rest) = local.strip_prefix(&self.prefix) else {
             st.unexpected.push(format!("{method} {path}"));
             return not_found();
         };
