@@ -7,6 +7,7 @@ pub mod gate;
 pub mod github;
 pub mod lint;
 pub mod model;
+pub mod retry;
 pub mod runner;
 pub mod secret;
 pub mod slack;
