@@ -83,8 +83,11 @@ impl Runner {
             return Ok(());
         };
         let delimiter = unique_delimiter(value);
-        append(path, &format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"))
-            .context("writing GITHUB_OUTPUT")
+        append(
+            path,
+            &format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"),
+        )
+        .context("writing GITHUB_OUTPUT")
     }
 
     /// Appends markdown to the job summary; prints it when there is no summary file.
@@ -118,7 +121,9 @@ fn unique_delimiter(value: &str) -> String {
         if !value.contains(&d) {
             return d;
         }
-        n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        n = n
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
     }
 }
 
@@ -172,7 +177,9 @@ pub fn annotation_command(
 
 /// Escapes a workflow command's message.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow command's property value.

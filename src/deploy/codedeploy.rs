@@ -11,8 +11,8 @@ use crate::model::{CommitSha, RepoName};
 use crate::retry::{retry, RetryDecision, RetryPolicy};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_codedeploy::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_codedeploy::config::http::HttpResponse;
+use aws_sdk_codedeploy::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_codedeploy::types as sdk;
 use aws_sdk_codedeploy::Client;
 use std::time::SystemTime;
@@ -25,7 +25,9 @@ const MAX_LIST_PAGES: usize = 10;
 /// Why a CodeDeploy call failed, in the terms callers branch on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeDeployError {
-    #[error("CodeDeploy application '{0}' does not exist (check input 'application' and the region)")]
+    #[error(
+        "CodeDeploy application '{0}' does not exist (check input 'application' and the region)"
+    )]
     ApplicationNotFound(String),
     #[error(
         "deployment group '{group}' does not exist in CodeDeploy application '{application}' (check input 'deployment-group')"
@@ -100,9 +102,7 @@ pub fn active_deployment_id(message: &str) -> Option<String> {
         .split(|c: char| c == '\'' || c == '"' || c.is_whitespace())
         .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ',' | ')' | '(')))
         .filter(|w| {
-            w.len() > 2
-                && w.starts_with("d-")
-                && w[2..].chars().all(|c| c.is_ascii_alphanumeric())
+            w.len() > 2 && w.starts_with("d-") && w[2..].chars().all(|c| c.is_ascii_alphanumeric())
         })
         .last()
         .map(str::to_string)
@@ -340,9 +340,11 @@ impl CodeDeploy {
             })
             .await
             .map_err(|e| match e {
-                CodeDeployError::Api { ref code, ref message, .. }
-                    if code == "DeploymentLimitExceededException" =>
-                {
+                CodeDeployError::Api {
+                    ref code,
+                    ref message,
+                    ..
+                } if code == "DeploymentLimitExceededException" => {
                     CodeDeployError::ActiveDeployment {
                         group: req.group.clone(),
                         id: active_deployment_id(message),
@@ -867,7 +869,8 @@ mod tests {
 
     #[test]
     fn parses_active_deployment_id_from_message() {
-        let m = "The Deployment Group 'shop-production' already has an active Deployment 'd-ABCDEFGHI'";
+        let m =
+            "The Deployment Group 'shop-production' already has an active Deployment 'd-ABCDEFGHI'";
         assert_eq!(active_deployment_id(m).as_deref(), Some("d-ABCDEFGHI"));
         assert_eq!(
             active_deployment_id("active deployment d-X1Y2Z3W4V.").as_deref(),

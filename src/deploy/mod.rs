@@ -4,9 +4,11 @@
 //! are plain data and logic.
 
 pub mod codedeploy;
+pub mod follow;
 pub mod revision;
 pub mod types;
 
 pub use codedeploy::{ClientOptions, CodeDeploy, CodeDeployError, CreateRequest};
+pub use follow::{follow, wait_for_active, EndState, FailureDetail, FollowOptions, Outcome};
 pub use revision::{BundleType, Revision, RevisionError};
 pub use types::{DeploymentSnapshot, DeploymentStatus, GroupInfo, TargetReport};

@@ -150,8 +150,8 @@ impl Revision {
         if key.is_empty() || key.ends_with('/') {
             return Err(RevisionError::MissingKey(input.to_string()));
         }
-        let bundle_type =
-            BundleType::from_key(key).ok_or_else(|| RevisionError::UnknownBundleType(key.into()))?;
+        let bundle_type = BundleType::from_key(key)
+            .ok_or_else(|| RevisionError::UnknownBundleType(key.into()))?;
         let mut version = None;
         for pair in query.into_iter().flat_map(|q| q.split('&')) {
             if pair.is_empty() {

@@ -229,7 +229,12 @@ mod tests {
         ] {
             assert_eq!(c.kind_of_path(p), FileKind::Schema, "{p}");
         }
-        for p in ["app/models/user.rb", "src/lib.rs", "config/routes.rb", "db/seeds.rb"] {
+        for p in [
+            "app/models/user.rb",
+            "src/lib.rs",
+            "config/routes.rb",
+            "db/seeds.rb",
+        ] {
             assert_eq!(c.kind_of_path(p), FileKind::Code, "{p}");
         }
         for p in ["README.md", "docs/deploy.txt", "db/migrate/README.md"] {
@@ -266,7 +271,10 @@ mod tests {
         assert_eq!(mixed.release_kind(), ReleaseKind::Mixed);
         let schema = c.classify(&[file("db/migrate/1_a.rb"), file("README.md")]);
         assert_eq!(schema.release_kind(), ReleaseKind::Schema);
-        assert_eq!(c.classify(&[file("docs/a")]).release_kind(), ReleaseKind::None);
+        assert_eq!(
+            c.classify(&[file("docs/a")]).release_kind(),
+            ReleaseKind::None
+        );
         assert_eq!(c.classify(&[]).release_kind(), ReleaseKind::None);
     }
 

@@ -95,7 +95,9 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].rule.0, "SG001");
         assert_eq!(f[0].severity, Severity::Error);
-        assert!(f[0].message.contains("old and the new code run at the same time"));
+        assert!(f[0]
+            .message
+            .contains("old and the new code run at the same time"));
         assert!(f[0].hint.contains("expand migration"));
         assert_eq!(f[0].path.as_deref(), Some("db/migrate/1_add.rb"));
         assert_eq!(Verdict::from_findings(&f), Verdict::Fail);
@@ -111,10 +113,8 @@ mod tests {
 
     #[test]
     fn schema_only_has_no_separation_finding() {
-        let c = Classifier::defaults().classify(&[ChangedFile::new(
-            "db/migrate/1_add.rb",
-            FileStatus::Added,
-        )]);
+        let c = Classifier::defaults()
+            .classify(&[ChangedFile::new("db/migrate/1_add.rb", FileStatus::Added)]);
         assert!(separation_findings(&c, MixedPolicy::Fail).is_empty());
     }
 

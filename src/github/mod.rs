@@ -305,10 +305,7 @@ impl GitHub {
     }
 
     /// The PRs that brought a commit in (for a merge commit on the base branch: the merged PR).
-    pub async fn pulls_for_commit(
-        &self,
-        sha: &CommitSha,
-    ) -> Result<Vec<PullRequest>, GitHubError> {
+    pub async fn pulls_for_commit(&self, sha: &CommitSha) -> Result<Vec<PullRequest>, GitHubError> {
         let raw: Vec<RawPull> = self
             .get(
                 "list pull requests of a commit",
