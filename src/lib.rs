@@ -12,6 +12,7 @@ pub mod inputs;
 pub mod lint;
 pub mod model;
 pub mod report;
+pub mod retry;
 pub mod runner;
 pub mod secret;
 pub mod slack;

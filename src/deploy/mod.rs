@@ -1,3 +1,15 @@
 //! The CodeDeploy Blue/Green flow: start, follow, stop/rollback, history.
+//!
+//! `codedeploy` is the only module that talks to AWS; `revision`, `types` and most of `follow`
+//! are plain data and logic.
 
+pub mod codedeploy;
 pub mod command;
+pub mod follow;
+pub mod revision;
+pub mod types;
+
+pub use codedeploy::{ClientOptions, CodeDeploy, CodeDeployError, CreateRequest};
+pub use follow::{follow, wait_for_active, EndState, FailureDetail, FollowOptions, Outcome};
+pub use revision::{BundleType, Revision, RevisionError};
+pub use types::{DeploymentSnapshot, DeploymentStatus, GroupInfo, TargetReport};
