@@ -47,7 +47,9 @@ async fn annotations_are_sent_fifty_per_request() {
             (
                 r.method.clone(),
                 r.path.clone(),
-                r.body["output"]["annotations"].as_array().map_or(0, Vec::len),
+                r.body["output"]["annotations"]
+                    .as_array()
+                    .map_or(0, Vec::len),
             )
         })
         .collect();
@@ -62,7 +64,13 @@ async fn annotations_are_sent_fifty_per_request() {
     );
     assert_eq!(writes[0].body["conclusion"], "failure");
     assert_eq!(writes[0].body["status"], "completed");
-    assert_eq!(sim.check_runs()[0]["output"]["annotations"].as_array().unwrap().len(), 120);
+    assert_eq!(
+        sim.check_runs()[0]["output"]["annotations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        120
+    );
     sim.assert_no_unexpected();
 }
 
@@ -72,10 +80,19 @@ async fn contents_are_decoded_and_missing_files_are_none() {
     let gh = client(&sim, &sim.url());
     let text = "ALTER TABLE users DROP COLUMN email;\n".repeat(10);
     sim.set_content("abc", "db/migrate/V1 init.sql", &text);
-    assert_eq!(gh.file_at("db/migrate/V1 init.sql", "abc").await.unwrap(), Some(text));
-    assert_eq!(gh.file_at("db/migrate/other.sql", "abc").await.unwrap(), None);
+    assert_eq!(
+        gh.file_at("db/migrate/V1 init.sql", "abc").await.unwrap(),
+        Some(text)
+    );
+    assert_eq!(
+        gh.file_at("db/migrate/other.sql", "abc").await.unwrap(),
+        None
+    );
     let paths: Vec<String> = sim.requests().iter().map(|r| r.path.clone()).collect();
-    assert_eq!(paths[0], "/repos/octo-org/shop/contents/db/migrate/V1%20init.sql");
+    assert_eq!(
+        paths[0],
+        "/repos/octo-org/shop/contents/db/migrate/V1%20init.sql"
+    );
 }
 
 #[tokio::test]
@@ -88,7 +105,10 @@ async fn enterprise_base_path_is_kept() {
     assert_eq!(pr.head_sha.0, spec.head_sha);
     let files = gh.pull_request_files(PrNumber(5)).await.unwrap();
     assert_eq!(files[0].status, FileStatus::Removed);
-    assert!(sim.requests().iter().all(|r| r.path.starts_with("/api/v3/repos/")));
+    assert!(sim
+        .requests()
+        .iter()
+        .all(|r| r.path.starts_with("/api/v3/repos/")));
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 
 pub mod codedeploy;
 pub mod command;
+pub mod config;
 pub mod follow;
+pub mod history;
 pub mod revision;
 pub mod types;
 

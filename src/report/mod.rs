@@ -1,6 +1,7 @@
 //! User-facing texts: the gate's markdown (PR comment, job summary, check-run summary),
 //! annotations, and the CLI's text / JSON / workflow-command formats.
 
+pub mod deploy;
 pub mod findings;
 pub mod gate;
 
