@@ -101,6 +101,8 @@ pub enum OpKind {
     },
     AddPrimaryKey {
         table: String,
+        /// PostgreSQL `ADD PRIMARY KEY USING INDEX`: attaches an index built beforehand.
+        using_index: bool,
     },
     DropPrimaryKey {
         table: String,
@@ -191,7 +193,7 @@ impl Op {
             | AddCheck { table, .. }
             | ValidateConstraint { table, .. }
             | DropConstraint { table, .. }
-            | AddPrimaryKey { table }
+            | AddPrimaryKey { table, .. }
             | DropPrimaryKey { table }
             | ConvertCharset { table }
             | TableCharset { table }

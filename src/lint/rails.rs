@@ -606,17 +606,14 @@ impl Lowerer<'_> {
                 let column = a.name(0);
                 self.change_column(call, table, column, ty, &a);
             }
-            "change_null" => {
-                if a.pos.get(1).is_some_and(|v| v.as_false_node().is_some()) {
-                    self.push(
-                        OpKind::SetNotNull {
-                            table,
-                            column: a.name(0),
-                        },
-                        call,
-                    );
-                }
-            }
+            "change_null" if a.pos.get(1).is_some_and(|v| v.as_false_node().is_some()) => self
+                .push(
+                    OpKind::SetNotNull {
+                        table,
+                        column: a.name(0),
+                    },
+                    call,
+                ),
             "change_default" => self.push(
                 OpKind::LoosenColumn {
                     table,

@@ -40,6 +40,7 @@ pub mod sg402_drop_index_not_concurrent;
 pub mod sg403_concurrently_in_transaction;
 pub mod sg404_fk_not_valid;
 pub mod sg405_constraint_not_valid;
+pub mod sg406_unique_pk_constraint;
 pub mod sg407_alter_type;
 pub mod sg408_pg_set_not_null;
 pub mod sg409_volatile_default;
@@ -84,6 +85,7 @@ pub const ALL: &[Rule] = &[
     sg403_concurrently_in_transaction::RULE,
     sg404_fk_not_valid::RULE,
     sg405_constraint_not_valid::RULE,
+    sg406_unique_pk_constraint::RULE,
     sg407_alter_type::RULE,
     sg408_pg_set_not_null::RULE,
     sg409_volatile_default::RULE,

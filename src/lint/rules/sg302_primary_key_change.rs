@@ -27,7 +27,7 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
     }
     let (table, what) = match &op.kind {
         OpKind::DropPrimaryKey { table } => (table, "Drops the primary key of"),
-        OpKind::AddPrimaryKey { table } => (table, "Adds a primary key to"),
+        OpKind::AddPrimaryKey { table, .. } => (table, "Adds a primary key to"),
         OpKind::ChangeColumn { table, column, .. } if column == "id" => {
             (table, "Changes the `id` (primary key) column of")
         }

@@ -403,7 +403,10 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
             let not_valid = has_seq("NOT", "VALID");
             if !column_kw {
                 if c.eat("PRIMARY") {
-                    return vec![OpKind::AddPrimaryKey { table }];
+                    return vec![OpKind::AddPrimaryKey {
+                        table,
+                        using_index: has_seq("USING", "INDEX"),
+                    }];
                 }
                 if c.eat("FOREIGN") {
                     return vec![OpKind::AddForeignKey { table, not_valid }];
@@ -437,6 +440,10 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
                         concurrently: false,
                         kind: IndexKind::Spatial,
                     }];
+                }
+                if has_seq("USING", "INDEX") && !has("PRIMARY") {
+                    // Attaching an index built CONCURRENTLY beforehand: nothing is built here.
+                    return Vec::new();
                 }
                 if c.eat("UNIQUE") || c.peek().is_some_and(|t| t.is("INDEX") || t.is("KEY")) {
                     let unique = clause.iter().any(|t| t.is("UNIQUE"));
@@ -749,16 +756,41 @@ impl Cur<'_> {
     }
 }
 
-/// The string literals of a statement joined, with `?` where run-time values go: the SQL a
+/// SQL hidden in a statement's string literals: each literal that is SQL by itself, else the
+/// literals joined with `?` where run-time values go, which is what
 /// `CONCAT('ALTER TABLE ', @t, ' DROP COLUMN x')` or `format('… %I …', t)` builds.
-pub fn string_sql(text: &str) -> Option<String> {
+pub fn string_sqls(text: &str) -> Vec<String> {
     let toks = tokenize(text);
+    let is_sql = |s: &str| {
+        let first = s
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        matches!(
+            first.as_str(),
+            "ALTER" | "DROP" | "CREATE" | "RENAME" | "TRUNCATE" | "DELETE" | "UPDATE"
+        )
+    };
+    let clean = |s: &str| s.replace("%I", "?").replace("%s", "?").replace("%L", "?");
+    let own: Vec<String> = toks
+        .iter()
+        .filter_map(|t| match t {
+            Tok::Str(s) if is_sql(s) && classify(s).is_some_and(|k| !k.is_empty()) => {
+                Some(clean(s))
+            }
+            _ => None,
+        })
+        .collect();
+    if !own.is_empty() {
+        return own;
+    }
     let mut parts = Vec::new();
     let mut prev_str = false;
     for t in &toks {
         match t {
             Tok::Str(s) => {
-                parts.push(s.replace("%I", "?").replace("%s", "?").replace("%L", "?"));
+                parts.push(clean(s));
                 prev_str = true;
             }
             _ if prev_str => {
@@ -769,12 +801,11 @@ pub fn string_sql(text: &str) -> Option<String> {
         }
     }
     let joined = parts.join("");
-    let first = joined.split_whitespace().next()?.to_ascii_uppercase();
-    matches!(
-        first.as_str(),
-        "ALTER" | "DROP" | "CREATE" | "RENAME" | "TRUNCATE" | "DELETE" | "UPDATE"
-    )
-    .then_some(joined)
+    if is_sql(&joined) {
+        vec![joined]
+    } else {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]
@@ -795,7 +826,8 @@ mod tests {
 
     #[test]
     fn strings_build_sql() {
-        let s = string_sql("SET @s = CONCAT('ALTER TABLE ', @t, ' DROP COLUMN legacy')")
+        let s = string_sqls("SET @s = CONCAT('ALTER TABLE ', @t, ' DROP COLUMN legacy')")
+            .pop()
             .unwrap_or_default();
         let ops = classify(&s).unwrap_or_default();
         assert_eq!(
@@ -805,6 +837,8 @@ mod tests {
                 column: "legacy".into()
             }]
         );
-        assert!(string_sql("SET @x = 'hello'").is_none());
+        assert!(string_sqls("SET @x = 'hello'").is_empty());
+        let two = string_sqls("SET @s = (SELECT IF(n > 0, 'ALTER TABLE task DROP COLUMN j', 'SELECT 1') FROM t WHERE x = 'task')");
+        assert_eq!(two, vec!["ALTER TABLE task DROP COLUMN j".to_string()]);
     }
 }

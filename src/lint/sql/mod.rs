@@ -245,7 +245,8 @@ fn lower_in(
             w(0),
             "SET" | "SELECT" | "PREPARE" | "EXECUTE" | "DECLARE" | "PERFORM" | "RETURN"
         ) {
-            if let Some(sql) = keywords::string_sql(s.text) {
+            let hidden = keywords::string_sqls(s.text);
+            if !hidden.is_empty() {
                 let g = *next_group;
                 *next_group += 1;
                 st.string_ddl_seen = true;
@@ -256,11 +257,12 @@ fn lower_in(
                     },
                     line,
                 ));
-                let kinds = keywords::classify(&sql).unwrap_or_default();
-                for k in kinds {
-                    let mut op = mk(k, line);
-                    op.group = Some(g);
-                    out.push(op);
+                for sql in hidden {
+                    for k in keywords::classify(&sql).unwrap_or_default() {
+                        let mut op = mk(k, line);
+                        op.group = Some(g);
+                        out.push(op);
+                    }
                 }
                 continue;
             }
