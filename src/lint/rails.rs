@@ -39,6 +39,12 @@ pub fn lower(text: &str, dialect: Dialect, next_group: &mut usize) -> Vec<Op> {
         op.in_transaction = in_tx;
     }
     ops.sort_by_key(|o| o.line);
+    // `Model.in_batches.update_all` is one backfill, not two.
+    ops.dedup_by(|a, b| {
+        a.line == b.line
+            && matches!(a.kind, OpKind::Backfill { .. })
+            && matches!(b.kind, OpKind::Backfill { .. })
+    });
     ops
 }
 

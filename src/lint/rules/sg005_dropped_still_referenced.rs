@@ -51,7 +51,8 @@ fn targets(path: &str, ops: &[Op]) -> Vec<Target> {
                 let c = regex::escape(column);
                 (
                     format!("column `{table}.{column}`"),
-                    format!(r#"(?:[:.]{c}\b|["']{c}["']|\b{c}:\s|\b{c}=)"#),
+                    // SQL names are case-insensitive; Ruby symbols and strings are lower case anyway.
+                    format!(r#"(?i)(?:[:.]{c}\b|["']{c}["']|\b{c}:\s|\b{c}=)"#),
                 )
             }
             OpKind::DropTable { table } | OpKind::RenameTable { from: table, .. } => {
@@ -62,7 +63,7 @@ fn targets(path: &str, ops: &[Op]) -> Vec<Target> {
                 let t = regex::escape(table);
                 (
                     format!("table `{table}`"),
-                    format!(r#"(?:[:"'`\s]{t}\b|\b{model}\b)"#),
+                    format!(r#"(?:(?i:[:"'`\s]{t}\b)|\b{model}\b)"#),
                 )
             }
             _ => continue,

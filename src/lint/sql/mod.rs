@@ -135,6 +135,57 @@ fn dollar_body(text: &str) -> Option<(usize, usize)> {
     Some((body_start, body_end))
 }
 
+/// Words that open control flow in routine bodies (`IF … THEN ALTER …`).
+const CONTROL: &[&str] = &[
+    "IF", "ELSEIF", "ELSIF", "ELSE", "WHILE", "LOOP", "REPEAT", "WHEN", "CASE",
+];
+/// Words after which a statement of the body starts.
+const OPENERS: &[&str] = &["THEN", "DO", "ELSE", "LOOP", "REPEAT", "BEGIN"];
+const STATEMENT: &[&str] = &[
+    "ALTER", "DROP", "CREATE", "RENAME", "TRUNCATE", "UPDATE", "DELETE", "INSERT", "EXECUTE",
+    "PREPARE", "SET", "OPTIMIZE",
+];
+
+/// In a routine body, `IF cond THEN ALTER TABLE …` carries a statement after its control
+/// header: the byte offset where that statement starts.
+fn after_control(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut words: Vec<(usize, String)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\'' || c == b'"' || c == b'`' {
+            i += 1;
+            while i < b.len() && b[i] != c {
+                i += 1;
+            }
+            i += 1;
+        } else if c == b'-' && b.get(i + 1) == Some(&b'-') || c == b'#' {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let s = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            words.push((s, text[s..i].to_ascii_uppercase()));
+        } else {
+            i += 1;
+        }
+    }
+    if !words
+        .first()
+        .is_some_and(|(_, w)| CONTROL.contains(&w.as_str()))
+    {
+        return None;
+    }
+    words.windows(2).find_map(|p| {
+        (OPENERS.contains(&p[0].1.as_str()) && STATEMENT.contains(&p[1].1.as_str()))
+            .then_some(p[1].0)
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn lower_in(
     text: &str,
@@ -162,6 +213,22 @@ fn lower_in(
         };
         if s.text.starts_with("/*") {
             continue;
+        }
+        if group.is_some() && depth < MAX_DEPTH + 2 {
+            if let Some(off) = after_control(s.text) {
+                let at = line + s.text[..off].matches('\n').count() as u32;
+                lower_in(
+                    &s.text[off..],
+                    dialect,
+                    at,
+                    next_group,
+                    group,
+                    st,
+                    depth + 1,
+                    out,
+                );
+                continue;
+            }
         }
         let words = lead_words(s.text, 8);
         let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
@@ -247,16 +314,23 @@ fn lower_in(
         ) {
             let hidden = keywords::string_sqls(s.text);
             if !hidden.is_empty() {
-                let g = *next_group;
-                *next_group += 1;
                 st.string_ddl_seen = true;
-                out.push(mk(
-                    OpKind::Dynamic {
-                        what: "A statement with SQL in a string".into(),
-                        group: g,
-                    },
-                    line,
-                ));
+                // Inside a routine or DO body the enclosing SG902 already reports it.
+                let g = match group {
+                    Some(g) => g,
+                    None => {
+                        let g = *next_group;
+                        *next_group += 1;
+                        out.push(mk(
+                            OpKind::Dynamic {
+                                what: "A statement with SQL in a string".into(),
+                                group: g,
+                            },
+                            line,
+                        ));
+                        g
+                    }
+                };
                 for sql in hidden {
                     for k in keywords::classify(&sql).unwrap_or_default() {
                         let mut op = mk(k, line);
@@ -282,6 +356,8 @@ fn lower_in(
         let kinds = match parse(s.text, dialect) {
             Ok(stmts) => stmts.iter().flat_map(ast::lower).collect(),
             Err(_) => match keywords::classify(s.text) {
+                // Control flow and declarations inside a routine body are expected, not news.
+                Some(kinds) if kinds.is_empty() && group.is_some() => kinds,
                 Some(kinds) => {
                     out.push(mk(
                         OpKind::Unparsed {
