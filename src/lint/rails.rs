@@ -9,9 +9,52 @@ use super::schema::rails_type;
 use super::sql;
 use crate::model::Dialect;
 
+/// Larger Ruby files are not parsed (a real migration is a few KiB); SG901 says so.
+const MAX_RUBY_BYTES: usize = 256 * 1024;
+/// Stack per input byte for the tree walk. Every nesting level needs at least one byte of source
+/// and about 2 KiB of stack in a debug build, so this bounds the deepest tree any input can
+/// build; the reservation is virtual, only the pages used are committed.
+const STACK_PER_BYTE: usize = 3 * 1024;
+
 /// Lowers a Rails migration to ops. Never panics: Prism recovers from syntax errors, and what it
-/// recovered is linted, with an SG901 notice for the error.
+/// recovered is linted, with an SG901 notice for the error. The tree walk recurses once per
+/// nesting level, so it runs on a thread whose stack fits the deepest tree the input can hold.
 pub fn lower(text: &str, dialect: Dialect, next_group: &mut usize) -> Vec<Op> {
+    let refuse = |summary: &str| {
+        vec![Op::new(
+            OpKind::Unparsed {
+                understood: false,
+                summary: summary.to_string(),
+            },
+            1,
+        )]
+    };
+    if text.len() > MAX_RUBY_BYTES {
+        return refuse("Ruby file larger than 256 KiB: not parsed");
+    }
+    let first_group = *next_group;
+    let stack = (16 << 20) + text.len() * STACK_PER_BYTE;
+    let joined = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("shipgate-rails-lint".into())
+            .stack_size(stack)
+            .spawn_scoped(s, || {
+                let mut g = first_group;
+                let ops = lower_here(text, dialect, &mut g);
+                (ops, g)
+            })
+            .map(|h| h.join())
+    });
+    match joined {
+        Ok(Ok((ops, g))) => {
+            *next_group = g;
+            ops
+        }
+        _ => refuse("Ruby file could not be parsed"),
+    }
+}
+
+fn lower_here(text: &str, dialect: Dialect, next_group: &mut usize) -> Vec<Op> {
     let result = ruby_prism::parse(text.as_bytes());
     let mut v = Lowerer {
         dialect,
