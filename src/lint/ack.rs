@@ -105,7 +105,9 @@ pub fn parse(text: &str) -> Vec<Ack> {
 }
 
 fn is_rule_id(s: &str) -> bool {
-    s.len() == 5 && s[..2].eq_ignore_ascii_case("SG") && s[2..].chars().all(|c| c.is_ascii_digit())
+    s.len() == 5
+        && s.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("SG"))
+        && s[2..].chars().all(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
