@@ -48,7 +48,7 @@ fn rails(i: usize) -> String {
 }
 
 fn python(i: usize) -> String {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         format!(
             "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [(\"app\", \"{i:04}_prev\")]\n\n    operations = [\n        migrations.RemoveField(model_name=\"item{i}\", name=\"legacy\"),\n        migrations.AlterField(\n            model_name=\"item{i}\",\n            name=\"sku\",\n            field=models.CharField(max_length=64),\n        ),\n        migrations.AddField(model_name=\"item{i}\", name=\"note\", field=models.TextField(null=True)),\n    ]\n"
         )
