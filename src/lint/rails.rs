@@ -373,15 +373,25 @@ impl Lowerer<'_> {
 
     /// `execute` / `connection.execute`: literal SQL is linted as SQL, the rest is opaque.
     fn execute(&mut self, call: &CallNode<'_>, a: &Args<'_>) {
-        let Some(arg) = a.pos.first() else {
+        let Some(first) = a.pos.first() else {
             return;
         };
+        // `<<~SQL.squish` and friends: the SQL is the receiver of a string method.
+        let receiver = first.as_call_node().filter(|c| {
+            matches!(
+                c.name().as_slice(),
+                b"squish" | b"strip" | b"freeze" | b"chomp" | b"dup"
+            )
+        });
+        let inner_arg = receiver.and_then(|c| c.receiver());
+        let arg = inner_arg.as_ref().unwrap_or(first);
         if let Some(s) = arg.as_string_node() {
             let sql_text = String::from_utf8_lossy(s.unescaped()).into_owned();
             let first_line = s.content_loc().start_line().max(1) as u32;
             let mut inner = sql::lower(&sql_text, self.dialect, first_line, self.next_group);
             for op in &mut inner {
                 op.assured = self.assured > 0;
+                op.column = None;
             }
             self.ops.extend(inner);
             return;
@@ -399,6 +409,7 @@ impl Lowerer<'_> {
                 let mut inner = sql::lower(&sql_text, self.dialect, first_line, self.next_group);
                 for op in &mut inner {
                     op.assured = self.assured > 0;
+                    op.column = None;
                 }
                 self.ops.extend(inner);
                 return;

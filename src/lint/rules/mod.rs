@@ -44,6 +44,7 @@ pub mod sg406_unique_pk_constraint;
 pub mod sg407_alter_type;
 pub mod sg408_pg_set_not_null;
 pub mod sg409_volatile_default;
+pub mod sg410_exclusive_maintenance;
 pub mod sg501_opaque_execute;
 pub mod sg502_execute_sql;
 pub mod sg503_backfill_in_schema_migration;
@@ -89,6 +90,7 @@ pub const ALL: &[Rule] = &[
     sg407_alter_type::RULE,
     sg408_pg_set_not_null::RULE,
     sg409_volatile_default::RULE,
+    sg410_exclusive_maintenance::RULE,
     sg501_opaque_execute::RULE,
     sg502_execute_sql::RULE,
     sg503_backfill_in_schema_migration::RULE,

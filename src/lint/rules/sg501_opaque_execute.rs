@@ -48,5 +48,9 @@ mod tests {
             &rails("execute \"CREATE INDEX CONCURRENTLY i ON t (c)\""),
             "SG501",
         );
+        // `<<~SQL.squish` is still a literal: linted as SQL, not opaque.
+        let squished = rails("execute <<~SQL.squish\n  ALTER TABLE t DROP COLUMN c\nSQL");
+        silent(PG, "db/migrate/1_a.rb", &squished, "SG501");
+        fires(PG, "db/migrate/1_a.rb", &squished, "SG102");
     }
 }

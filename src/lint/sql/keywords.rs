@@ -282,6 +282,31 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
                 what: "OPTIMIZE TABLE".into(),
             }]
         }
+        // PostgreSQL maintenance that takes ACCESS EXCLUSIVE (SG410).
+        "VACUUM" if toks.iter().any(|t| t.is("FULL")) => {
+            let table = toks
+                .last()
+                .map(|t| norm_name(&t.raw()))
+                .unwrap_or_else(|| "?".into());
+            vec![OpKind::TableRebuild {
+                table,
+                what: "VACUUM FULL".into(),
+            }]
+        }
+        "CLUSTER" => {
+            c.eat("VERBOSE");
+            let table = c.name();
+            vec![OpKind::TableRebuild {
+                table,
+                what: "CLUSTER".into(),
+            }]
+        }
+        "REINDEX" if !toks.iter().any(|t| t.is("CONCURRENTLY")) => {
+            vec![OpKind::TableRebuild {
+                table: "?".into(),
+                what: "REINDEX".into(),
+            }]
+        }
         w if HARMLESS.contains(&w) => Vec::new(),
         _ => return None,
     };
