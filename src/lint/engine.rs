@@ -12,6 +12,7 @@ const CONTRACT: &[&str] = &["SG101", "SG102", "SG201", "SG202"];
 
 struct Pending {
     finding: Finding,
+    first_line: u32,
     end_line: u32,
     assured: bool,
     group: Option<usize>,
@@ -35,6 +36,7 @@ fn make(path: &str, rule: &'static super::rules::Rule, op: &Op, hit: Hit, cx: &C
     finding.column = op.column;
     Pending {
         finding,
+        first_line: op.first_line.min(op.line),
         end_line: op.end_line,
         assured: op.assured,
         group: op.group,
@@ -159,7 +161,7 @@ fn describe_dynamic(pending: &mut [Pending]) {
 
 fn accept(p: Pending, acks: &mut [Ack]) -> Finding {
     let mut f = p.finding;
-    let line = f.line.unwrap_or(0);
+    let line = p.first_line;
     if let Some(a) = acks
         .iter_mut()
         .find(|a| !a.file_level && a.covers(&f.rule.0, line, p.end_line))

@@ -149,7 +149,9 @@ pub struct Op {
     pub kind: OpKind,
     /// 1-based first line of the statement or call.
     pub line: u32,
-    /// Last line of the statement or call (for acknowledgements written inside it).
+    /// First and last line of the whole statement or call: an acknowledgement anywhere in it,
+    /// or just before it, applies.
+    pub first_line: u32,
     pub end_line: u32,
     pub column: Option<u32>,
     /// Inside a Rails `safety_assured { }` block.
@@ -166,6 +168,7 @@ impl Op {
         Op {
             kind,
             line,
+            first_line: line,
             end_line: line,
             column: None,
             assured: false,

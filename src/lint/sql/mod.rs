@@ -205,6 +205,7 @@ fn lower_in(
         let mk = |kind: OpKind, at: u32| Op {
             kind,
             line: at,
+            first_line: line,
             end_line: end_line.max(at),
             column: (at == line).then_some(s.column),
             assured: false,
