@@ -37,6 +37,7 @@ mod tests {
 
     #[test]
     fn renames() {
+        silent(MY, "a.sql", "CREATE TABLE accounts (id bigint);", "SG202");
         fires(MY, "a.sql", "RENAME TABLE users TO accounts;", "SG202");
         fires(
             MY,
