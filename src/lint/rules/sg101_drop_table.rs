@@ -38,7 +38,12 @@ mod tests {
 
     #[test]
     fn sql_drop_table() {
-        silent(MY, "a.sql", "CREATE TABLE t (id int);\nDROP TABLE t;", "SG101");
+        silent(
+            MY,
+            "a.sql",
+            "CREATE TABLE t (id int);\nDROP TABLE t;",
+            "SG101",
+        );
         fires(MY, "db/migrate/1.sql", "DROP TABLE users;", "SG101");
         fires(
             PG,

@@ -39,7 +39,12 @@ mod tests {
 
     #[test]
     fn sql() {
-        silent(MY, "a.sql", "ALTER TABLE users ADD COLUMN email varchar(255) NULL;", "SG102");
+        silent(
+            MY,
+            "a.sql",
+            "ALTER TABLE users ADD COLUMN email varchar(255) NULL;",
+            "SG102",
+        );
         fires(MY, "a.sql", "ALTER TABLE users DROP COLUMN email;", "SG102");
         fires(MY, "a.sql", "ALTER TABLE users DROP email;", "SG102");
         fires(
