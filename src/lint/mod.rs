@@ -1,9 +1,25 @@
 //! Migration safety lint: per-file SQL / Rails / Python migration rules and PR-level rules.
 //!
-//! The gate calls [`lint_change`]; the CLI calls [`lint_source`]. Rules live one per file under
-//! `rules/`, registered in [`registry`].
+//! The gate calls [`lint_change`]; the CLI calls [`lint_source`]. Every front-end (`sql`, `rails`,
+//! `python`) lowers a migration to [`op::Op`]s; rules live one per file under `rules/`, registered
+//! in [`rules::ALL`], and the engine runs them, applies inline acknowledgements and reports unused
+//! ones.
 
-use crate::model::{ChangedFile, Dialect, Finding};
+mod ack;
+mod engine;
+mod inflect;
+pub mod op;
+mod python;
+mod rails;
+pub mod rules;
+pub mod schema;
+pub mod sql;
+#[cfg(test)]
+pub(crate) mod testing;
+
+use crate::model::{ChangedFile, Dialect, FileStatus, Finding};
+use op::Op;
+use schema::Schema;
 
 /// Server versions and dialect that select the version-dependent rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,24 +62,171 @@ pub struct RuleDoc {
     pub hint: &'static str,
 }
 
+/// What kind of migration a path holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationKind {
+    /// Raw SQL (Flyway, golang-migrate, Knex/Alembic `.sql`, `db/migrate/*.sql`).
+    Sql,
+    /// Rails; `post_deploy` for `db/post_migrate` (the contract phase).
+    Rails {
+        post_deploy: bool,
+    },
+    Django,
+    Alembic,
+}
+
+/// Decides by path which migration layout a file belongs to; `None` for anything that is not a
+/// migration the lint reads (schema dumps, down/undo scripts, other files).
+pub fn classify(path: &str) -> Option<MigrationKind> {
+    let path = path.replace('\\', "/");
+    let name = path.rsplit('/').next().unwrap_or(&path);
+    let lower = name.to_ascii_lowercase();
+    if lower == "schema.rb" || lower == "structure.sql" {
+        return None;
+    }
+    if lower.ends_with(".sql") {
+        let flyway_undo = name.starts_with('U')
+            && name[1..].starts_with(|c: char| c.is_ascii_digit())
+            && name.contains("__");
+        if lower.ends_with(".down.sql") || flyway_undo {
+            return None;
+        }
+        return Some(MigrationKind::Sql);
+    }
+    let in_dir = |dir: &str| path.starts_with(dir) || path.contains(&format!("/{dir}"));
+    if lower.ends_with(".rb") {
+        if in_dir("db/post_migrate/") {
+            return Some(MigrationKind::Rails { post_deploy: true });
+        }
+        if in_dir("db/migrate/") {
+            return Some(MigrationKind::Rails { post_deploy: false });
+        }
+        return None;
+    }
+    if lower.ends_with(".py") && lower != "__init__.py" {
+        if in_dir("versions/") {
+            return Some(MigrationKind::Alembic);
+        }
+        if in_dir("migrations/") {
+            return Some(MigrationKind::Django);
+        }
+    }
+    None
+}
+
+/// One linted file: its ops (for the PR-level rules) and findings.
+struct FileLint {
+    ops: Vec<Op>,
+    findings: Vec<Finding>,
+    kind: MigrationKind,
+}
+
+fn lint_file(
+    path: &str,
+    text: &str,
+    opts: &LintOptions,
+    schema: Option<&Schema>,
+) -> Option<FileLint> {
+    let kind = classify(path)?;
+    let mut groups = 0;
+    let ops = match kind {
+        MigrationKind::Sql => sql::lower(text, opts.dialect, 1, &mut groups),
+        MigrationKind::Rails { .. } => rails::lower(text, opts.dialect, &mut groups),
+        MigrationKind::Django => python::lower(text, opts.dialect, false, &mut groups),
+        MigrationKind::Alembic => python::lower(text, opts.dialect, true, &mut groups),
+    };
+    let mut cx = rules::Ctx::new(opts, opts.dialect);
+    cx.schema = schema;
+    cx.post_deploy = matches!(kind, MigrationKind::Rails { post_deploy: true });
+    cx.rails = matches!(kind, MigrationKind::Rails { .. });
+    let findings = engine::run(path, text, &ops, &mut cx);
+    Some(FileLint {
+        ops,
+        findings,
+        kind,
+    })
+}
+
 /// Lints one migration file's text. Inline acknowledgements are applied (findings stay, marked
 /// accepted); unused ones are reported.
-pub fn lint_source(_path: &str, _text: &str, _opts: &LintOptions) -> Vec<Finding> {
-    Vec::new()
+pub fn lint_source(path: &str, text: &str, opts: &LintOptions) -> Vec<Finding> {
+    lint_source_with_schema(path, text, opts, None)
+}
+
+/// [`lint_source`] with the base branch's schema knowledge (column types and nullability).
+pub fn lint_source_with_schema(
+    path: &str,
+    text: &str,
+    opts: &LintOptions,
+    schema: Option<&Schema>,
+) -> Vec<Finding> {
+    lint_file(path, text, opts, schema)
+        .map(|f| f.findings)
+        .unwrap_or_default()
+}
+
+/// Reads the base branch's schema dump, when there is one.
+pub fn base_schema(tree: &dyn SourceTree, dialect: Dialect) -> Option<Schema> {
+    ["db/schema.rb", "db/structure.sql"]
+        .iter()
+        .find_map(|p| tree.base_file(p).map(|t| Schema::parse(p, &t, dialect)))
+        .filter(|s| !s.is_empty())
 }
 
 /// Lints the schema files of a change, plus the PR-level rules that need several files.
 /// `schema` are the changed files the gate classified as schema changes; `all` is every changed file.
 pub fn lint_change(
-    _schema: &[ChangedFile],
-    _all: &[ChangedFile],
-    _tree: &dyn SourceTree,
-    _opts: &LintOptions,
+    schema: &[ChangedFile],
+    all: &[ChangedFile],
+    tree: &dyn SourceTree,
+    opts: &LintOptions,
 ) -> Vec<Finding> {
-    Vec::new()
+    let dump = base_schema(tree, opts.dialect);
+    let mut out = Vec::new();
+    let mut files: Vec<(String, Vec<Op>, bool, bool)> = Vec::new();
+    for f in schema {
+        if f.status == FileStatus::Removed {
+            continue;
+        }
+        let Some(text) = tree.head_file(&f.path) else {
+            continue;
+        };
+        let Some(lint) = lint_file(&f.path, &text, opts, dump.as_ref()) else {
+            continue;
+        };
+        let flagged = lint.findings.iter().any(|x| x.rule.0 == "SG004");
+        let rails = matches!(lint.kind, MigrationKind::Rails { .. });
+        out.extend(lint.findings);
+        files.push((f.path.clone(), lint.ops, flagged, rails));
+    }
+    out.extend(rules::sg002_edited_applied_migration::check_pr(all, tree));
+    let with_flag: Vec<(String, Vec<Op>, bool)> = files
+        .iter()
+        .map(|(p, o, fl, _)| (p.clone(), o.clone(), *fl))
+        .collect();
+    out.extend(rules::sg004_expand_contract_mixed::check_pr(&with_flag));
+    let plain: Vec<(String, Vec<Op>)> = files
+        .iter()
+        .map(|(p, o, _, _)| (p.clone(), o.clone()))
+        .collect();
+    out.extend(rules::sg005_dropped_still_referenced::check_pr(
+        &plain, tree,
+    ));
+    let with_rails: Vec<(String, Vec<Op>, bool)> = files
+        .iter()
+        .map(|(p, o, _, r)| (p.clone(), o.clone(), *r))
+        .collect();
+    out.extend(rules::sg006_remove_column_not_ignored::check_pr(
+        &with_rails,
+        tree,
+    ));
+    out.extend(rules::sg007_sidekiq_enqueue_before_handler::check_pr(
+        all, tree,
+    ));
+    out
 }
 
 /// Every rule, in id order.
 pub fn registry() -> Vec<RuleDoc> {
-    Vec::new()
+    rules::ALL.iter().map(|r| r.doc.clone()).collect()
 }

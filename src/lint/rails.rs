@@ -1,0 +1,857 @@
+//! Rails migrations (`db/migrate/*.rb`, `db/post_migrate/*.rb`) read with Prism, Ruby's own
+//! parser, and lowered to ops: the schema DSL, `change_table` blocks, `execute` SQL (linted as SQL
+//! with lines mapped back), backfills, and `safety_assured { }` as an acknowledgement.
+
+use ruby_prism::{CallNode, DefNode, Node, Visit};
+
+use super::op::{norm_name, IndexKind, Op, OpKind};
+use super::schema::rails_type;
+use super::sql;
+use crate::model::Dialect;
+
+/// Larger Ruby files are not parsed (a real migration is a few KiB); SG901 says so.
+const MAX_RUBY_BYTES: usize = 256 * 1024;
+/// Stack per input byte for the tree walk. Every nesting level needs at least one byte of source
+/// and about 2 KiB of stack in a debug build, so this bounds the deepest tree any input can
+/// build; the reservation is virtual, only the pages used are committed.
+const STACK_PER_BYTE: usize = 3 * 1024;
+
+/// Lowers a Rails migration to ops. Never panics: Prism recovers from syntax errors, and what it
+/// recovered is linted, with an SG901 notice for the error. The tree walk recurses once per
+/// nesting level, so it runs on a thread whose stack fits the deepest tree the input can hold.
+pub fn lower(text: &str, dialect: Dialect, next_group: &mut usize) -> Vec<Op> {
+    let refuse = |summary: &str| {
+        vec![Op::new(
+            OpKind::Unparsed {
+                understood: false,
+                summary: summary.to_string(),
+            },
+            1,
+        )]
+    };
+    if text.len() > MAX_RUBY_BYTES {
+        return refuse("Ruby file larger than 256 KiB: not parsed");
+    }
+    let first_group = *next_group;
+    let stack = (16 << 20) + text.len() * STACK_PER_BYTE;
+    let joined = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("shipgate-rails-lint".into())
+            .stack_size(stack)
+            .spawn_scoped(s, || {
+                let mut g = first_group;
+                let ops = lower_here(text, dialect, &mut g);
+                (ops, g)
+            })
+            .map(|h| h.join())
+    });
+    match joined {
+        Ok(Ok((ops, g))) => {
+            *next_group = g;
+            ops
+        }
+        _ => refuse("Ruby file could not be parsed"),
+    }
+}
+
+fn lower_here(text: &str, dialect: Dialect, next_group: &mut usize) -> Vec<Op> {
+    let result = ruby_prism::parse(text.as_bytes());
+    let mut v = Lowerer {
+        dialect,
+        ops: Vec::new(),
+        assured: 0,
+        tables: Vec::new(),
+        disable_ddl_transaction: false,
+        next_group,
+    };
+    v.visit(&result.node());
+    if let Some(err) = result.errors().next() {
+        let line = err.location().start_line().max(1) as u32;
+        let msg = String::from_utf8_lossy(err.message()).into_owned();
+        v.ops.push(Op::new(
+            OpKind::Unparsed {
+                understood: true,
+                summary: format!("Ruby syntax error: {msg}"),
+            },
+            line,
+        ));
+    }
+    let in_tx = !v.disable_ddl_transaction;
+    let mut ops = v.ops;
+    for op in &mut ops {
+        op.in_transaction = in_tx;
+    }
+    ops.sort_by_key(|o| o.line);
+    // `Model.in_batches.update_all` is one backfill, not two.
+    ops.dedup_by(|a, b| {
+        a.line == b.line
+            && matches!(a.kind, OpKind::Backfill { .. })
+            && matches!(b.kind, OpKind::Backfill { .. })
+    });
+    ops
+}
+
+struct Lowerer<'g> {
+    dialect: Dialect,
+    ops: Vec<Op>,
+    /// Depth of `safety_assured { }` blocks around the current node.
+    assured: u32,
+    /// Tables of the enclosing `change_table` / `create_table` blocks.
+    tables: Vec<String>,
+    disable_ddl_transaction: bool,
+    next_group: &'g mut usize,
+}
+
+/// Call arguments split into positional and `key: value` pairs.
+struct Args<'pr> {
+    pos: Vec<Node<'pr>>,
+    kw: Vec<(String, Node<'pr>)>,
+}
+
+impl<'pr> Args<'pr> {
+    fn of(call: &CallNode<'pr>) -> Self {
+        let mut pos = Vec::new();
+        let mut kw = Vec::new();
+        if let Some(args) = call.arguments() {
+            for a in args.arguments().iter() {
+                if let Some(h) = a.as_keyword_hash_node() {
+                    for el in h.elements().iter() {
+                        if let Some(assoc) = el.as_assoc_node() {
+                            if let Some(k) = literal(&assoc.key()) {
+                                kw.push((k, assoc.value()));
+                            }
+                        }
+                    }
+                } else {
+                    pos.push(a);
+                }
+            }
+        }
+        Args { pos, kw }
+    }
+
+    /// Positional argument `i` as a name; `?` when it is computed at run time.
+    fn name(&self, i: usize) -> String {
+        self.pos
+            .get(i)
+            .and_then(literal)
+            .map(|s| norm_name(&s))
+            .unwrap_or_else(|| "?".to_string())
+    }
+
+    fn get(&self, key: &str) -> Option<&Node<'pr>> {
+        self.kw.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// `key: <anything but false/nil>`.
+    fn truthy(&self, key: &str) -> bool {
+        self.get(key)
+            .is_some_and(|v| v.as_false_node().is_none() && v.as_nil_node().is_none())
+    }
+
+    fn is_false(&self, key: &str) -> bool {
+        self.get(key).is_some_and(|v| v.as_false_node().is_some())
+    }
+
+    fn sym(&self, key: &str) -> Option<String> {
+        self.get(key).and_then(literal)
+    }
+
+    fn int(&self, key: &str) -> Option<u32> {
+        self.get(key)
+            .and_then(|v| v.as_integer_node())
+            .and_then(|i| {
+                std::str::from_utf8(i.location().as_slice())
+                    .ok()?
+                    .parse()
+                    .ok()
+            })
+    }
+
+    /// A `default:` that is present and not `nil`, as written.
+    fn default(&self) -> Option<String> {
+        self.get("default")
+            .filter(|v| v.as_nil_node().is_none())
+            .map(|v| String::from_utf8_lossy(v.location().as_slice()).into_owned())
+    }
+
+    /// A nested hash option, e.g. `index: { algorithm: :concurrently }` → `algorithm` → `concurrently`.
+    fn nested_sym(&self, key: &str, inner: &str) -> Option<String> {
+        let v = self.get(key)?;
+        let h = v.as_hash_node()?;
+        h.elements().iter().find_map(|el| {
+            let a = el.as_assoc_node()?;
+            (literal(&a.key())? == inner).then(|| literal(&a.value()))?
+        })
+    }
+}
+
+/// The text of a symbol or string literal.
+fn literal(node: &Node<'_>) -> Option<String> {
+    if let Some(s) = node.as_symbol_node() {
+        return Some(String::from_utf8_lossy(s.unescaped()).into_owned());
+    }
+    if let Some(s) = node.as_string_node() {
+        return Some(String::from_utf8_lossy(s.unescaped()).into_owned());
+    }
+    None
+}
+
+/// Every argument of a call as names (for `remove_columns :t, :a, :b` and `t.remove :a, :b`).
+fn names_from(args: &Args<'_>, start: usize) -> Vec<String> {
+    (start..args.pos.len()).map(|i| args.name(i)).collect()
+}
+
+const BACKFILL: &[&str] = &[
+    "update_all",
+    "in_batches",
+    "find_each",
+    "find_in_batches",
+    "update_column",
+    "update_columns",
+    "insert_all",
+    "insert_all!",
+    "upsert_all",
+];
+
+const COLUMN_TYPES: &[&str] = &[
+    "string",
+    "text",
+    "integer",
+    "bigint",
+    "float",
+    "decimal",
+    "numeric",
+    "datetime",
+    "timestamp",
+    "time",
+    "date",
+    "binary",
+    "blob",
+    "boolean",
+    "json",
+    "jsonb",
+    "uuid",
+    "inet",
+    "citext",
+    "hstore",
+    "virtual",
+    "enum",
+];
+
+impl Lowerer<'_> {
+    fn push(&mut self, kind: OpKind, call: &CallNode<'_>) {
+        let loc = call.location();
+        let at = call.message_loc().unwrap_or(call.location());
+        let mut op = Op::new(kind, at.start_line().max(1) as u32);
+        op.end_line = (loc.end_line().max(1) as u32).max(op.line);
+        op.column = Some(at.start_column() + 1);
+        op.assured = self.assured > 0;
+        self.ops.push(op);
+    }
+
+    fn add_column(
+        &mut self,
+        call: &CallNode<'_>,
+        table: String,
+        column: String,
+        ty: &str,
+        a: &Args<'_>,
+    ) {
+        let virtual_col = ty == "virtual";
+        self.push(
+            OpKind::AddColumn {
+                table,
+                column,
+                not_null: a.is_false("null"),
+                default: a.default(),
+                auto_increment: ty == "primary_key" || ty.ends_with("serial"),
+                stored_generated: virtual_col && a.truthy("stored"),
+                positioned: a.get("after").is_some() || a.truthy("first"),
+            },
+            call,
+        );
+    }
+
+    fn add_index(&mut self, call: &CallNode<'_>, table: String, a: &Args<'_>) {
+        let kind = match a.sym("type").as_deref() {
+            Some("fulltext") => IndexKind::Fulltext,
+            Some("spatial") => IndexKind::Spatial,
+            _ => IndexKind::Plain,
+        };
+        self.push(
+            OpKind::AddIndex {
+                table: table.clone(),
+                unique: a.truthy("unique"),
+                concurrently: a.sym("algorithm").as_deref() == Some("concurrently"),
+                kind,
+            },
+            call,
+        );
+        self.forced_lock(call, table, a);
+    }
+
+    fn forced_lock(&mut self, call: &CallNode<'_>, table: String, a: &Args<'_>) {
+        if a.sym("algorithm").as_deref() == Some("copy") {
+            self.push(
+                OpKind::ForcedLock {
+                    table: table.clone(),
+                    what: "algorithm: :copy".into(),
+                },
+                call,
+            );
+        }
+        if let Some(lock @ ("shared" | "exclusive")) = a.sym("lock").as_deref() {
+            self.push(
+                OpKind::ForcedLock {
+                    table,
+                    what: format!("lock: :{lock}"),
+                },
+                call,
+            );
+        }
+    }
+
+    /// `add_reference` / `t.references`: a column, usually an index, maybe a foreign key.
+    fn add_reference(&mut self, call: &CallNode<'_>, table: String, reference: &str, a: &Args<'_>) {
+        self.push(
+            OpKind::AddColumn {
+                table: table.clone(),
+                column: format!("{reference}_id"),
+                not_null: a.is_false("null"),
+                default: a.default(),
+                auto_increment: false,
+                stored_generated: false,
+                positioned: false,
+            },
+            call,
+        );
+        if !a.is_false("index") {
+            let concurrently =
+                a.nested_sym("index", "algorithm").as_deref() == Some("concurrently");
+            self.push(
+                OpKind::AddIndex {
+                    table: table.clone(),
+                    unique: false,
+                    concurrently,
+                    kind: IndexKind::Plain,
+                },
+                call,
+            );
+        }
+        if a.truthy("foreign_key") {
+            let not_valid = a
+                .nested_sym("foreign_key", "validate")
+                .is_some_and(|v| v == "false");
+            self.push(OpKind::AddForeignKey { table, not_valid }, call);
+        }
+    }
+
+    fn change_column(
+        &mut self,
+        call: &CallNode<'_>,
+        table: String,
+        column: String,
+        ty: Option<String>,
+        a: &Args<'_>,
+    ) {
+        let ty = ty.map(|t| rails_type(&t, a.int("limit"), a.int("precision"), a.int("scale")));
+        let not_null = a.get("null").map(|v| v.as_false_node().is_some());
+        self.push(
+            OpKind::ChangeColumn {
+                table: table.clone(),
+                column: column.clone(),
+                ty,
+                not_null,
+            },
+            call,
+        );
+        if not_null == Some(true) {
+            self.push(OpKind::SetNotNull { table, column }, call);
+        }
+    }
+
+    /// `execute` / `connection.execute`: literal SQL is linted as SQL, the rest is opaque.
+    fn execute(&mut self, call: &CallNode<'_>, a: &Args<'_>) {
+        let Some(first) = a.pos.first() else {
+            return;
+        };
+        // `<<~SQL.squish` and friends: the SQL is the receiver of a string method.
+        let receiver = first.as_call_node().filter(|c| {
+            matches!(
+                c.name().as_slice(),
+                b"squish" | b"strip" | b"freeze" | b"chomp" | b"dup"
+            )
+        });
+        let inner_arg = receiver.and_then(|c| c.receiver());
+        let arg = inner_arg.as_ref().unwrap_or(first);
+        if let Some(s) = arg.as_string_node() {
+            let sql_text = String::from_utf8_lossy(s.unescaped()).into_owned();
+            let first_line = s.content_loc().start_line().max(1) as u32;
+            let mut inner = sql::lower(&sql_text, self.dialect, first_line, self.next_group);
+            for op in &mut inner {
+                op.assured = self.assured > 0;
+                op.column = None;
+            }
+            self.ops.extend(inner);
+            return;
+        }
+        // A squiggly heredoc is an interpolated node of plain parts (one per dedented line).
+        if let Some(is) = arg.as_interpolated_string_node() {
+            let parts: Vec<_> = is.parts().iter().collect();
+            let plain: Option<Vec<_>> = parts.iter().map(|p| p.as_string_node()).collect();
+            if let Some(plain) = plain.filter(|p| !p.is_empty()) {
+                let sql_text: String = plain
+                    .iter()
+                    .map(|p| String::from_utf8_lossy(p.unescaped()))
+                    .collect();
+                let first_line = plain[0].location().start_line().max(1) as u32;
+                let mut inner = sql::lower(&sql_text, self.dialect, first_line, self.next_group);
+                for op in &mut inner {
+                    op.assured = self.assured > 0;
+                    op.column = None;
+                }
+                self.ops.extend(inner);
+                return;
+            }
+        }
+        let why = if arg.as_interpolated_string_node().is_some() {
+            "the SQL string is interpolated"
+        } else {
+            "the SQL is not a literal string"
+        };
+        self.push(
+            OpKind::OpaqueExecute {
+                why: why.to_string(),
+            },
+            call,
+        );
+    }
+
+    /// A DSL call without receiver (or on `connection`). Returns true when handled.
+    fn dsl(&mut self, call: &CallNode<'_>, name: &str) {
+        let a = Args::of(call);
+        match name {
+            "disable_ddl_transaction!" => self.disable_ddl_transaction = true,
+            "add_column" => {
+                let ty = a.name(2);
+                self.add_column(call, a.name(0), a.name(1), &ty, &a);
+            }
+            "add_timestamps" => {
+                for c in ["created_at", "updated_at"] {
+                    // Rails ≥ 5 makes timestamps NOT NULL unless told otherwise.
+                    let not_null = !a.truthy("null");
+                    self.push(
+                        OpKind::AddColumn {
+                            table: a.name(0),
+                            column: c.into(),
+                            not_null,
+                            default: a.default(),
+                            auto_increment: false,
+                            stored_generated: false,
+                            positioned: false,
+                        },
+                        call,
+                    );
+                }
+            }
+            "remove_column" => self.push(
+                OpKind::DropColumn {
+                    table: a.name(0),
+                    column: a.name(1),
+                },
+                call,
+            ),
+            "remove_columns" => {
+                let table = a.name(0);
+                for column in names_from(&a, 1) {
+                    self.push(
+                        OpKind::DropColumn {
+                            table: table.clone(),
+                            column,
+                        },
+                        call,
+                    );
+                }
+            }
+            "remove_reference" | "remove_belongs_to" => {
+                let column = format!("{}_id", a.name(1));
+                self.push(
+                    OpKind::DropColumn {
+                        table: a.name(0),
+                        column,
+                    },
+                    call,
+                );
+            }
+            "remove_timestamps" => {
+                for c in ["created_at", "updated_at"] {
+                    self.push(
+                        OpKind::DropColumn {
+                            table: a.name(0),
+                            column: c.into(),
+                        },
+                        call,
+                    );
+                }
+            }
+            "change_column" => {
+                let ty = a.pos.get(2).and_then(literal);
+                self.change_column(call, a.name(0), a.name(1), ty, &a);
+            }
+            "change_column_null" => {
+                let (table, column) = (a.name(0), a.name(1));
+                match a.pos.get(2) {
+                    Some(v) if v.as_true_node().is_some() => self.push(
+                        OpKind::LoosenColumn {
+                            table,
+                            column,
+                            what: "DROP NOT NULL".into(),
+                        },
+                        call,
+                    ),
+                    _ => self.push(OpKind::SetNotNull { table, column }, call),
+                }
+            }
+            "change_column_default" => self.push(
+                OpKind::LoosenColumn {
+                    table: a.name(0),
+                    column: a.name(1),
+                    what: "change_column_default".into(),
+                },
+                call,
+            ),
+            "rename_column" => self.push(
+                OpKind::RenameColumn {
+                    table: a.name(0),
+                    from: a.name(1),
+                    to: a.name(2),
+                },
+                call,
+            ),
+            "rename_table" => self.push(
+                OpKind::RenameTable {
+                    from: a.name(0),
+                    to: a.name(1),
+                },
+                call,
+            ),
+            "drop_table" => self.push(OpKind::DropTable { table: a.name(0) }, call),
+            "drop_join_table" => {
+                let (x, y) = (a.name(0), a.name(1));
+                let table = a
+                    .sym("table_name")
+                    .map(|t| norm_name(&t))
+                    .unwrap_or_else(|| {
+                        let mut v = [x, y];
+                        v.sort();
+                        format!("{}_{}", v[0], v[1])
+                    });
+                self.push(OpKind::DropTable { table }, call);
+            }
+            "create_table" | "create_join_table" => {
+                let force = a.truthy("force");
+                self.push(
+                    OpKind::CreateTable {
+                        table: a.name(0),
+                        force,
+                    },
+                    call,
+                );
+            }
+            "add_index" => self.add_index(call, a.name(0), &a),
+            "remove_index" => {
+                let concurrently = a.sym("algorithm").as_deref() == Some("concurrently");
+                self.push(
+                    OpKind::DropIndex {
+                        table: a.name(0),
+                        concurrently,
+                    },
+                    call,
+                );
+            }
+            "add_reference" | "add_belongs_to" => {
+                let r = a.name(1);
+                self.add_reference(call, a.name(0), &r, &a);
+            }
+            "add_foreign_key" => self.push(
+                OpKind::AddForeignKey {
+                    table: a.name(0),
+                    not_valid: a.is_false("validate"),
+                },
+                call,
+            ),
+            "remove_foreign_key" => self.push(
+                OpKind::DropConstraint {
+                    table: a.name(0),
+                    what: "a foreign key".into(),
+                },
+                call,
+            ),
+            "add_check_constraint" => {
+                let expr = a.pos.get(1).and_then(literal).unwrap_or_default();
+                self.push(
+                    OpKind::AddCheck {
+                        table: a.name(0),
+                        name: a.sym("name"),
+                        not_valid: a.is_false("validate"),
+                        not_null_column: not_null_check(&expr),
+                    },
+                    call,
+                );
+            }
+            "remove_check_constraint" => self.push(
+                OpKind::DropConstraint {
+                    table: a.name(0),
+                    what: "a check constraint".into(),
+                },
+                call,
+            ),
+            "validate_check_constraint" | "validate_foreign_key" => {
+                if let Some(name) = a.sym("name") {
+                    self.push(
+                        OpKind::ValidateConstraint {
+                            table: a.name(0),
+                            name,
+                        },
+                        call,
+                    );
+                }
+            }
+            "execute" => self.execute(call, &a),
+            _ => {}
+        }
+    }
+
+    /// `t.<method>` inside `change_table :table do |t|`.
+    fn table_call(&mut self, call: &CallNode<'_>, table: String, name: &str) {
+        let a = Args::of(call);
+        match name {
+            "remove" => {
+                for column in names_from(&a, 0) {
+                    self.push(
+                        OpKind::DropColumn {
+                            table: table.clone(),
+                            column,
+                        },
+                        call,
+                    );
+                }
+            }
+            "remove_references" | "remove_belongs_to" => {
+                let column = format!("{}_id", a.name(0));
+                self.push(OpKind::DropColumn { table, column }, call);
+            }
+            "remove_timestamps" => {
+                for c in ["created_at", "updated_at"] {
+                    self.push(
+                        OpKind::DropColumn {
+                            table: table.clone(),
+                            column: c.into(),
+                        },
+                        call,
+                    );
+                }
+            }
+            "rename" => self.push(
+                OpKind::RenameColumn {
+                    table,
+                    from: a.name(0),
+                    to: a.name(1),
+                },
+                call,
+            ),
+            "change" => {
+                let ty = a.pos.get(1).and_then(literal);
+                let column = a.name(0);
+                self.change_column(call, table, column, ty, &a);
+            }
+            "change_null" if a.pos.get(1).is_some_and(|v| v.as_false_node().is_some()) => self
+                .push(
+                    OpKind::SetNotNull {
+                        table,
+                        column: a.name(0),
+                    },
+                    call,
+                ),
+            "change_default" => self.push(
+                OpKind::LoosenColumn {
+                    table,
+                    column: a.name(0),
+                    what: "change_default".into(),
+                },
+                call,
+            ),
+            "index" => self.add_index(call, table, &a),
+            "remove_index" => {
+                let concurrently = a.sym("algorithm").as_deref() == Some("concurrently");
+                self.push(
+                    OpKind::DropIndex {
+                        table,
+                        concurrently,
+                    },
+                    call,
+                );
+            }
+            "references" | "belongs_to" => {
+                for r in names_from(&a, 0) {
+                    self.add_reference(call, table.clone(), &r, &a);
+                }
+            }
+            "timestamps" => {
+                for c in ["created_at", "updated_at"] {
+                    self.push(
+                        OpKind::AddColumn {
+                            table: table.clone(),
+                            column: c.into(),
+                            not_null: !a.truthy("null"),
+                            default: a.default(),
+                            auto_increment: false,
+                            stored_generated: false,
+                            positioned: false,
+                        },
+                        call,
+                    );
+                }
+            }
+            "column" => {
+                let ty = a.name(1);
+                self.add_column(call, table, a.name(0), &ty, &a);
+            }
+            "check_constraint" => {
+                let expr = a.pos.first().and_then(literal).unwrap_or_default();
+                self.push(
+                    OpKind::AddCheck {
+                        table,
+                        name: a.sym("name"),
+                        not_valid: a.is_false("validate"),
+                        not_null_column: not_null_check(&expr),
+                    },
+                    call,
+                );
+            }
+            "foreign_key" => self.push(
+                OpKind::AddForeignKey {
+                    table,
+                    not_valid: a.is_false("validate"),
+                },
+                call,
+            ),
+            ty if COLUMN_TYPES.contains(&ty) => {
+                let ty = if ty == "virtual" {
+                    "virtual".to_string()
+                } else {
+                    ty.to_string()
+                };
+                for column in names_from(&a, 0) {
+                    self.add_column(call, table.clone(), column, &ty, &a);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Data changes through models: `Model.update_all`, `Model.delete_all`, `in_batches`...
+    fn model_call(&mut self, call: &CallNode<'_>, name: &str) {
+        let chain = call
+            .receiver()
+            .map(|r| String::from_utf8_lossy(r.location().as_slice()).into_owned())
+            .unwrap_or_default();
+        let model = chain
+            .split(['.', '('])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        let targeted =
+            chain.contains(".where") || chain.contains(".find") || chain.contains("in_batches");
+        if matches!(name, "delete_all" | "destroy_all") {
+            if targeted {
+                self.push(
+                    OpKind::Backfill {
+                        what: format!("`{chain}.{name}`"),
+                    },
+                    call,
+                );
+            } else if model.starts_with(|c: char| c.is_ascii_uppercase()) {
+                self.push(
+                    OpKind::BulkDestroy {
+                        table: model.clone(),
+                        what: format!("`{model}.{name}`"),
+                    },
+                    call,
+                );
+            }
+        } else if BACKFILL.contains(&name) && !chain.is_empty() {
+            self.push(
+                OpKind::Backfill {
+                    what: format!("`{}.{name}`", chain.lines().next().unwrap_or("")),
+                },
+                call,
+            );
+        }
+    }
+}
+
+/// `col IS NOT NULL` → `col`.
+pub fn not_null_check(expr: &str) -> Option<String> {
+    let up = expr
+        .trim()
+        .trim_matches(|c: char| c == '(' || c == ')' || c.is_whitespace())
+        .to_ascii_uppercase();
+    let col = up.strip_suffix("IS NOT NULL")?.trim();
+    (!col.is_empty() && !col.contains(' ')).then(|| norm_name(col))
+}
+
+impl<'pr> Visit<'pr> for Lowerer<'_> {
+    fn visit_def_node(&mut self, node: &DefNode<'pr>) {
+        // `down` is not checked (like strong_migrations): a schema rollback is no rollback plan.
+        if node.name().as_slice() == b"down" {
+            return;
+        }
+        ruby_prism::visit_def_node(self, node);
+    }
+
+    fn visit_call_node(&mut self, node: &CallNode<'pr>) {
+        let name = String::from_utf8_lossy(node.name().as_slice()).into_owned();
+        let receiver = node.receiver();
+        // `reversible do |dir| dir.down { } end` and `revert { }`: rollback code, not checked.
+        if (name == "down" && receiver.is_some()) || name == "revert" {
+            return;
+        }
+        match &receiver {
+            None => match name.as_str() {
+                "safety_assured" => {
+                    self.assured += 1;
+                    ruby_prism::visit_call_node(self, node);
+                    self.assured -= 1;
+                    return;
+                }
+                "change_table" | "create_table" | "create_join_table" => {
+                    self.dsl(node, &name);
+                    let table = Args::of(node).name(0);
+                    self.tables.push(table);
+                    ruby_prism::visit_call_node(self, node);
+                    self.tables.pop();
+                    return;
+                }
+                _ => self.dsl(node, &name),
+            },
+            Some(r) => {
+                let is_block_var = r.as_local_variable_read_node().is_some()
+                    || r.as_call_node().is_some_and(|c| c.is_variable_call());
+                let text = String::from_utf8_lossy(r.location().as_slice()).into_owned();
+                if is_block_var && !self.tables.is_empty() && text != "connection" {
+                    let table = self.tables.last().cloned().unwrap_or_else(|| "?".into());
+                    self.table_call(node, table, &name);
+                } else if text.ends_with("connection") && name == "execute" {
+                    let a = Args::of(node);
+                    self.execute(node, &a);
+                } else {
+                    self.model_call(node, &name);
+                }
+            }
+        }
+        ruby_prism::visit_call_node(self, node);
+    }
+}

@@ -1,0 +1,434 @@
+//! Raw SQL migrations: split into statements, parse each with sqlparser in the configured dialect,
+//! fall back to the keyword classifier for what it rejects, and dig into dynamic SQL (strings run
+//! by PREPARE/EXECUTE, stored procedure and DO bodies).
+
+mod ast;
+pub mod keywords;
+pub mod split;
+
+pub use split::split;
+
+use sqlparser::ast::Statement;
+use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect};
+use sqlparser::parser::{Parser, ParserError};
+
+use super::op::{Op, OpKind};
+use crate::model::Dialect;
+
+/// How deep dynamic SQL nests (a string inside a procedure inside a DO block…) before we stop.
+const MAX_DEPTH: u32 = 3;
+/// Far below the default stack's limit, so hostile nesting returns an error instead.
+const RECURSION_LIMIT: usize = 48;
+
+struct State {
+    in_tx: bool,
+    /// A string holding DDL was reported; a later `PREPARE … FROM @var` runs it.
+    string_ddl_seen: bool,
+}
+
+/// Lowers SQL text to ops. `first_line` is the file line of the text's first line (1 for a
+/// `.sql` file, the heredoc's first line for Rails `execute`).
+pub fn lower(text: &str, dialect: Dialect, first_line: u32, next_group: &mut usize) -> Vec<Op> {
+    let mut st = State {
+        in_tx: false,
+        string_ddl_seen: false,
+    };
+    let mut out = Vec::new();
+    lower_in(
+        text, dialect, first_line, next_group, None, &mut st, 0, &mut out,
+    );
+    out
+}
+
+fn parse(text: &str, dialect: Dialect) -> Result<Vec<Statement>, ParserError> {
+    // sqlparser does not panic on bad input as far as we know; the guard keeps a future bug in
+    // it from taking the whole gate down.
+    std::panic::catch_unwind(|| match dialect {
+        Dialect::Mysql => Parser::new(&MySqlDialect {})
+            .with_recursion_limit(RECURSION_LIMIT)
+            .try_with_sql(text)?
+            .parse_statements(),
+        Dialect::Postgres => Parser::new(&PostgreSqlDialect {})
+            .with_recursion_limit(RECURSION_LIMIT)
+            .try_with_sql(text)?
+            .parse_statements(),
+    })
+    .unwrap_or_else(|_| Err(ParserError::ParserError("parser panicked".into())))
+}
+
+/// The first few words of a statement, upper-cased.
+fn lead_words(text: &str, n: usize) -> Vec<String> {
+    keywords::tokenize(text.get(..text.len().min(400)).unwrap_or(text))
+        .into_iter()
+        .filter_map(|t| match t {
+            keywords::Tok::Word { up, .. } => Some(up),
+            _ => None,
+        })
+        .take(n)
+        .collect()
+}
+
+fn summary(text: &str) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 60 {
+        format!("{}…", one.chars().take(60).collect::<String>())
+    } else {
+        one
+    }
+}
+
+/// The line, inside a multi-line statement, where `needle` first appears as a word after the
+/// statement's first line; so a clause is reported on its own line.
+fn line_of(text: &str, needle: &str) -> Option<u32> {
+    if needle.is_empty() || needle == "?" {
+        return None;
+    }
+    text.lines().enumerate().skip(1).find_map(|(i, l)| {
+        let l = l.to_ascii_lowercase();
+        l.match_indices(needle)
+            .any(|(p, _)| {
+                let before = l[..p].chars().next_back();
+                let after = l[p + needle.len()..].chars().next();
+                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !word(before) && !word(after)
+            })
+            .then_some(i as u32)
+    })
+}
+
+fn column_of(kind: &OpKind) -> Option<&str> {
+    match kind {
+        OpKind::AddColumn { column, .. }
+        | OpKind::DropColumn { column, .. }
+        | OpKind::ChangeColumn { column, .. }
+        | OpKind::SetNotNull { column, .. }
+        | OpKind::LoosenColumn { column, .. } => Some(column),
+        OpKind::RenameColumn { from, .. } => Some(from),
+        _ => None,
+    }
+}
+
+/// Byte offset of the body of a routine: after its first `BEGIN` word.
+fn body_after_begin(text: &str) -> Option<usize> {
+    let up = text.to_ascii_uppercase();
+    up.match_indices("BEGIN").find_map(|(p, _)| {
+        let before = up[..p].chars().next_back();
+        let after = up[p + 5..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        (!word(before) && !word(after)).then_some(p + 5)
+    })
+}
+
+/// Byte range of the first dollar-quoted body (`$$ … $$`, `$tag$ … $tag$`).
+fn dollar_body(text: &str) -> Option<(usize, usize)> {
+    let start = text.find('$')?;
+    let tag_end = start + 1 + text[start + 1..].find('$')?;
+    let tag = &text[start..=tag_end];
+    if !tag[1..tag.len() - 1]
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_')
+    {
+        return None;
+    }
+    let body_start = tag_end + 1;
+    let body_end = body_start + text[body_start..].find(tag)?;
+    Some((body_start, body_end))
+}
+
+/// Words that open control flow in routine bodies (`IF … THEN ALTER …`).
+const CONTROL: &[&str] = &[
+    "IF", "ELSEIF", "ELSIF", "ELSE", "WHILE", "LOOP", "REPEAT", "WHEN", "CASE",
+];
+/// Words after which a statement of the body starts.
+const OPENERS: &[&str] = &["THEN", "DO", "ELSE", "LOOP", "REPEAT", "BEGIN"];
+const STATEMENT: &[&str] = &[
+    "ALTER", "DROP", "CREATE", "RENAME", "TRUNCATE", "UPDATE", "DELETE", "INSERT", "EXECUTE",
+    "PREPARE", "SET", "OPTIMIZE",
+];
+
+/// In a routine body, `IF cond THEN ALTER TABLE …` carries a statement after its control
+/// header: the byte offset where that statement starts.
+fn after_control(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut words: Vec<(usize, String)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\'' || c == b'"' || c == b'`' {
+            i += 1;
+            while i < b.len() && b[i] != c {
+                i += 1;
+            }
+            i += 1;
+        } else if c == b'-' && b.get(i + 1) == Some(&b'-') || c == b'#' {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let s = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            words.push((s, text[s..i].to_ascii_uppercase()));
+        } else {
+            i += 1;
+        }
+    }
+    if !words
+        .first()
+        .is_some_and(|(_, w)| CONTROL.contains(&w.as_str()))
+    {
+        return None;
+    }
+    words.windows(2).find_map(|p| {
+        (OPENERS.contains(&p[0].1.as_str()) && STATEMENT.contains(&p[1].1.as_str()))
+            .then_some(p[1].0)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lower_in(
+    text: &str,
+    dialect: Dialect,
+    first_line: u32,
+    next_group: &mut usize,
+    group: Option<usize>,
+    st: &mut State,
+    depth: u32,
+    out: &mut Vec<Op>,
+) {
+    let mysql = dialect == Dialect::Mysql;
+    for s in split(text, mysql) {
+        let line = first_line + s.line.saturating_sub(1);
+        let end_line = first_line + s.end_line.saturating_sub(1);
+        let in_tx = st.in_tx;
+        let mk = |kind: OpKind, at: u32| Op {
+            kind,
+            line: at,
+            first_line: line,
+            end_line: end_line.max(at),
+            column: (at == line).then_some(s.column),
+            assured: false,
+            in_transaction: in_tx,
+            group,
+        };
+        if s.text.starts_with("/*") {
+            continue;
+        }
+        if group.is_some() && depth < MAX_DEPTH + 2 {
+            if let Some(off) = after_control(s.text) {
+                let at = line + s.text[..off].matches('\n').count() as u32;
+                lower_in(
+                    &s.text[off..],
+                    dialect,
+                    at,
+                    next_group,
+                    group,
+                    st,
+                    depth + 1,
+                    out,
+                );
+                continue;
+            }
+        }
+        let words = lead_words(s.text, 8);
+        let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+        // Transactions, for SG403.
+        match (w(0), w(1)) {
+            ("BEGIN", "" | "WORK" | "TRANSACTION" | "ISOLATION") | ("START", "TRANSACTION") => {
+                st.in_tx = true;
+                continue;
+            }
+            ("COMMIT" | "ROLLBACK" | "END", "" | "WORK" | "TRANSACTION") => {
+                st.in_tx = false;
+                continue;
+            }
+            _ => {}
+        }
+        let is_procedure =
+            w(0) == "CREATE" && words.iter().any(|x| x == "PROCEDURE" || x == "EVENT");
+        // MySQL stored procedures run when CALLed, usually by the same migration: lint the body.
+        if mysql
+            && depth < MAX_DEPTH
+            && (is_procedure
+                || (s.custom_delimiter
+                    && w(0) == "CREATE"
+                    && !words.iter().any(|x| x == "TRIGGER" || x == "FUNCTION")))
+        {
+            if let Some(off) = body_after_begin(s.text) {
+                let g = *next_group;
+                *next_group += 1;
+                out.push(mk(
+                    OpKind::Dynamic {
+                        what: format!("A stored routine (`{}`)", summary(s.text)),
+                        group: g,
+                    },
+                    line,
+                ));
+                let body_line = line + s.text[..off].matches('\n').count() as u32;
+                lower_in(
+                    &s.text[off..],
+                    dialect,
+                    body_line,
+                    next_group,
+                    Some(g),
+                    st,
+                    depth + 1,
+                    out,
+                );
+                continue;
+            }
+        }
+        // PostgreSQL DO blocks run immediately: lint their body.
+        if !mysql && w(0) == "DO" && depth < MAX_DEPTH {
+            if let Some((b, e)) = dollar_body(s.text) {
+                let g = *next_group;
+                *next_group += 1;
+                out.push(mk(
+                    OpKind::Dynamic {
+                        what: "A DO block".into(),
+                        group: g,
+                    },
+                    line,
+                ));
+                let body = &s.text[b..e];
+                let body_line = line + s.text[..b].matches('\n').count() as u32;
+                let inner = body_after_begin(body).unwrap_or(0);
+                let inner_line = body_line + body[..inner].matches('\n').count() as u32;
+                lower_in(
+                    &body[inner..],
+                    dialect,
+                    inner_line,
+                    next_group,
+                    Some(g),
+                    st,
+                    depth + 1,
+                    out,
+                );
+                continue;
+            }
+        }
+        // SQL assembled in strings (SET @s = CONCAT('ALTER …'), EXECUTE format('…')).
+        if matches!(
+            w(0),
+            "SET" | "SELECT" | "PREPARE" | "EXECUTE" | "DECLARE" | "PERFORM" | "RETURN"
+        ) {
+            let hidden = keywords::string_sqls(s.text);
+            if !hidden.is_empty() {
+                st.string_ddl_seen = true;
+                // Inside a routine or DO body the enclosing SG902 already reports it.
+                let g = match group {
+                    Some(g) => g,
+                    None => {
+                        let g = *next_group;
+                        *next_group += 1;
+                        out.push(mk(
+                            OpKind::Dynamic {
+                                what: "A statement with SQL in a string".into(),
+                                group: g,
+                            },
+                            line,
+                        ));
+                        g
+                    }
+                };
+                for sql in hidden {
+                    for k in keywords::classify(&sql).unwrap_or_default() {
+                        let mut op = mk(k, line);
+                        op.group = Some(g);
+                        out.push(op);
+                    }
+                }
+                continue;
+            }
+            if w(0) == "PREPARE" && !st.string_ddl_seen {
+                let g = *next_group;
+                *next_group += 1;
+                out.push(mk(
+                    OpKind::Dynamic {
+                        what: "`PREPARE … FROM` a variable".into(),
+                        group: g,
+                    },
+                    line,
+                ));
+                continue;
+            }
+        }
+        let kinds = match parse(s.text, dialect) {
+            Ok(stmts) => stmts.iter().flat_map(ast::lower).collect(),
+            Err(_) => match keywords::classify(s.text) {
+                // Control flow and declarations inside a routine body are expected, not news.
+                Some(kinds) if kinds.is_empty() && group.is_some() => kinds,
+                Some(kinds) => {
+                    out.push(mk(
+                        OpKind::Unparsed {
+                            understood: true,
+                            summary: summary(s.text),
+                        },
+                        line,
+                    ));
+                    kinds
+                }
+                None => {
+                    out.push(mk(
+                        OpKind::Unparsed {
+                            understood: false,
+                            summary: summary(s.text),
+                        },
+                        line,
+                    ));
+                    Vec::new()
+                }
+            },
+        };
+        for k in kinds {
+            let at = column_of(&k)
+                .and_then(|c| line_of(s.text, c))
+                .map_or(line, |d| line + d);
+            out.push(mk(k, at));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str, d: Dialect) -> Vec<OpKind> {
+        let mut g = 0;
+        lower(text, d, 1, &mut g)
+            .into_iter()
+            .map(|o| o.kind)
+            .collect()
+    }
+
+    #[test]
+    fn parsed_and_fallback_agree() {
+        let a = kinds("ALTER TABLE t DROP COLUMN c;", Dialect::Mysql);
+        assert_eq!(
+            a,
+            vec![OpKind::DropColumn {
+                table: "t".into(),
+                column: "c".into()
+            }]
+        );
+        let b = kinds("ALTER TABLE t DROP KEY k, DROP COLUMN c;", Dialect::Mysql);
+        assert!(b.contains(&OpKind::DropColumn {
+            table: "t".into(),
+            column: "c".into()
+        }));
+    }
+
+    #[test]
+    fn clause_lines() {
+        let mut g = 0;
+        let ops = lower(
+            "ALTER TABLE t\n  ADD COLUMN a int,\n  DROP COLUMN b;",
+            Dialect::Mysql,
+            10,
+            &mut g,
+        );
+        let lines: Vec<u32> = ops.iter().map(|o| o.line).collect();
+        assert_eq!(lines, vec![11, 12]);
+    }
+}
