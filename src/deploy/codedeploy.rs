@@ -99,13 +99,13 @@ fn is_throttling_code(code: &str) -> bool {
 /// "The Deployment Group 'shop-production' already has an active Deployment 'd-ABCDEFGHI'".
 pub fn active_deployment_id(message: &str) -> Option<String> {
     message
-        .split(|c: char| c == '\'' || c == '"' || c.is_whitespace())
+        .rsplit(|c: char| c == '\'' || c == '"' || c.is_whitespace())
         .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ',' | ')' | '(')))
         .filter(|w| {
             w.len() > 2 && w.starts_with("d-") && w[2..].chars().all(|c| c.is_ascii_alphanumeric())
         })
-        .last()
         .map(str::to_string)
+        .next()
 }
 
 /// The description shipgate puts on each deployment it creates; the commit sha in it is how a
