@@ -21,6 +21,9 @@ use std::time::SystemTime;
 const BATCH_LIMIT: usize = 25;
 /// How many ListDeployments pages a search for an earlier deployment reads at most.
 const MAX_LIST_PAGES: usize = 10;
+/// How far back a re-run looks for the deployment it already started (GitHub keeps re-runs
+/// possible for 30 days, but an older re-run is refused by the "older than last" check anyway).
+pub const RERUN_WINDOW: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 
 /// Why a CodeDeploy call failed, in the terms callers branch on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -385,6 +388,23 @@ impl CodeDeploy {
         group: &str,
         statuses: &[DeploymentStatus],
     ) -> Result<Vec<String>, CodeDeployError> {
+        self.list_deployments_since(application, group, statuses, None)
+            .await
+    }
+
+    /// Like [`CodeDeploy::list_deployments`], only deployments created at or after `since`.
+    pub async fn list_deployments_since(
+        &self,
+        application: &str,
+        group: &str,
+        statuses: &[DeploymentStatus],
+        since: Option<SystemTime>,
+    ) -> Result<Vec<String>, CodeDeployError> {
+        let range = since.map(|t| {
+            sdk::TimeRange::builder()
+                .start(aws_sdk_codedeploy::primitives::DateTime::from(t))
+                .build()
+        });
         let mut ids = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_LIST_PAGES {
@@ -395,7 +415,8 @@ impl CodeDeploy {
                         .list_deployments()
                         .application_name(application)
                         .deployment_group_name(group)
-                        .set_next_token(token.clone());
+                        .set_next_token(token.clone())
+                        .set_create_time_range(range.clone());
                     for s in statuses {
                         req = req.include_only_statuses(sdk::DeploymentStatus::from(s.as_str()));
                     }
@@ -438,6 +459,8 @@ impl CodeDeploy {
 
     /// The newest deployment of the group, among `statuses` (all when empty), that shipgate
     /// started for `commit`: what a re-run of the same job attaches to instead of deploying twice.
+    /// Only the last [`RERUN_WINDOW`] is searched, so a group with years of history costs a few
+    /// calls, not hundreds.
     pub async fn find_deployment_for_commit(
         &self,
         application: &str,
@@ -445,7 +468,10 @@ impl CodeDeploy {
         commit: &CommitSha,
         statuses: &[DeploymentStatus],
     ) -> Result<Option<DeploymentSnapshot>, CodeDeployError> {
-        let ids = self.list_deployments(application, group, statuses).await?;
+        let since = SystemTime::now().checked_sub(RERUN_WINDOW);
+        let ids = self
+            .list_deployments_since(application, group, statuses, since)
+            .await?;
         let mut found: Vec<DeploymentSnapshot> = self
             .batch_deployments(&ids)
             .await?
