@@ -535,3 +535,58 @@ async fn stopping_a_finished_deployment_is_a_typed_error() {
         CodeDeployError::DeploymentNotFound("d-NOPE00000".into())
     );
 }
+
+#[tokio::test]
+async fn attaching_to_a_finished_deployment_reports_it_without_stopping() {
+    let sim = sim().await;
+    sim.plan(Plan::new(0, End::fail_after_install()));
+    let cd = sim.client().await;
+    let id = cd
+        .create_deployment(&request(Some(true)))
+        .await
+        .expect("created");
+    while !cd.deployment(&id).await.expect("poll").status.is_terminal() {}
+    let out = follow(
+        &cd,
+        &id,
+        &FollowOptions::fast(Duration::from_secs(5), true),
+        &CancellationToken::new(),
+        &mut |_: &str| {},
+    )
+    .await
+    .expect("followed");
+    assert_eq!(out.status, EndState::Failed);
+    assert_eq!(
+        out.failure.and_then(|f| f.lifecycle_event).as_deref(),
+        Some("AfterInstall")
+    );
+    assert!(sim.calls("StopDeployment").is_empty());
+}
+
+#[tokio::test]
+async fn long_throttling_while_polling_does_not_abandon_the_deployment() {
+    let sim = sim().await;
+    let cd = sim.client().await;
+    let id = cd
+        .create_deployment(&request(Some(true)))
+        .await
+        .expect("created");
+    // More throttled answers than one call's retry budget (5 attempts).
+    sim.throttle("GetDeployment", 7);
+    let mut lines = Vec::new();
+    let out = follow(
+        &cd,
+        &id,
+        &FollowOptions::fast(Duration::from_secs(10), true),
+        &CancellationToken::new(),
+        &mut sink(&mut lines),
+    )
+    .await
+    .expect("followed");
+    assert!(out.succeeded(), "{lines:?}");
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("still waiting")).count(),
+        1,
+        "{lines:?}"
+    );
+}

@@ -495,14 +495,26 @@ async fn finish(
             outcome.failure = Some(FailureDetail::from_parts(snap, &[]));
         }
 
-        // rollbackInfo can appear a moment after the status turns; look again a few times.
+        // rollbackInfo can appear a moment after the status turns; look again a few times. A
+        // cancelled job has seconds before it is killed: one quick look, and no rollback follow.
+        let cancelled = status == EndState::Cancelled;
+        let grace_polls = if cancelled {
+            1
+        } else {
+            opts.rollback_grace_polls
+        };
         let mut grace = 0;
         while snap.rollback_deployment_id().is_none()
             && opts.auto_rollback
             && snap.status.is_terminal()
-            && grace < opts.rollback_grace_polls
+            && grace < grace_polls
         {
-            tokio::time::sleep(opts.poll.delay(grace as usize)).await;
+            let delay = if cancelled {
+                Duration::ZERO
+            } else {
+                opts.poll.delay(grace as usize)
+            };
+            tokio::time::sleep(delay).await;
             grace += 1;
             if let Ok(s) = cd.deployment(&id).await {
                 *snap = s;
@@ -510,7 +522,11 @@ async fn finish(
         }
         if let Some(rb) = snap.rollback_deployment_id().map(str::to_string) {
             rec.event(format!("rollback deployment {rb} started"));
-            let rb_snap = follow_rollback(cd, &rb, opts, rec).await;
+            let rb_snap = if cancelled {
+                cd.deployment(&rb).await.ok()
+            } else {
+                follow_rollback(cd, &rb, opts, rec).await
+            };
             let rb_status = rb_snap.map(|s| s.status);
             match &rb_status {
                 Some(DeploymentStatus::Succeeded) => rec.event(format!("rollback {rb} succeeded")),
