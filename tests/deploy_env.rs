@@ -48,3 +48,28 @@ async fn endpoint_comes_from_the_environment_or_the_override() {
     assert_eq!(sim.ops(), vec!["GetDeploymentGroup", "GetDeploymentGroup"]);
     assert_eq!(sim.problems(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn missing_credentials_fail_fast_without_retries() {
+    // Runs in the same binary as the test above; it only reads the environment it sets itself
+    // through an explicit config, so the two do not interfere.
+    let sim = Sim::start().await;
+    let conf = aws_config::SdkConfig::builder()
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(sim.server.uri())
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    let cd = CodeDeploy::from_sdk_config(&conf, RetryPolicy::standard());
+    let started = std::time::Instant::now();
+    let err = cd
+        .deployment_group("shop", "shop-production")
+        .await
+        .expect_err("no credentials");
+    assert!(
+        matches!(err, shipgate::deploy::CodeDeployError::Setup { .. }),
+        "{err:?}"
+    );
+    // RetryPolicy::standard would have slept at least 1 s before a retry.
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert!(sim.ops().is_empty());
+}

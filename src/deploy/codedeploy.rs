@@ -55,8 +55,12 @@ pub enum CodeDeployError {
         message: String,
         status: Option<u16>,
     },
+    /// Network trouble, a timeout or an unreadable answer: worth retrying.
     #[error("CodeDeploy {op} could not be completed: {message}")]
     Transport { op: &'static str, message: String },
+    /// The request could not be built or signed (no credentials, no region): retrying won't help.
+    #[error("CodeDeploy {op} could not be sent: {message} (check the AWS credentials and region)")]
+    Setup { op: &'static str, message: String },
 }
 
 impl CodeDeployError {
@@ -631,6 +635,14 @@ where
                 status,
             }
         }
+        SdkError::DispatchFailure(d) if !(d.is_io() || d.is_timeout()) => CodeDeployError::Setup {
+            op,
+            message: DisplayErrorContext(&err).to_string(),
+        },
+        SdkError::ConstructionFailure(_) => CodeDeployError::Setup {
+            op,
+            message: DisplayErrorContext(&err).to_string(),
+        },
         _ => CodeDeployError::Transport {
             op,
             message: DisplayErrorContext(&err).to_string(),

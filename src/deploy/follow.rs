@@ -491,7 +491,10 @@ async fn finish(
                 }
             }
             outcome.failure = Some(detail);
-        } else if snap.error_code.is_some() || snap.error_message.is_some() {
+        } else if status == EndState::Stopped
+            && (snap.error_code.is_some() || snap.error_message.is_some())
+        {
+            // Stopped by someone else (console, alarm): say why. Our own stop explains itself.
             outcome.failure = Some(FailureDetail::from_parts(snap, &[]));
         }
 
