@@ -81,9 +81,17 @@ async fn successful_blue_green_deployment_is_followed_to_the_end() {
     assert!(text.contains("status Succeeded"), "{text}");
     assert!(text.contains("termination wait started"), "{text}");
     // One line per change: the second InProgress poll changed nothing and printed nothing.
-    let in_progress = lines.iter().filter(|l| l.contains("InProgress")).count();
+    let in_progress = lines
+        .iter()
+        .filter(|l| l.contains("status InProgress"))
+        .count();
     assert_eq!(in_progress, 1, "{text}");
     assert!(out.timeline.iter().any(|t| t.what.contains("Succeeded")));
+    // Lifecycle events of the targets are printed while it runs.
+    assert!(
+        text.contains("i-0aaa1111bbbb2222c: ApplicationStop Succeeded"),
+        "{text}"
+    );
 
     // The request is what the SDK sent, in the model's shape.
     let created = sim.calls("CreateDeployment");
@@ -479,16 +487,23 @@ async fn ecs_targets_report_task_set_traffic() {
     let group = cd.blue_green_group(APP, GROUP).await.expect("group");
     assert_eq!(group.compute_platform.as_deref(), Some("ECS"));
     let id = cd.create_deployment(&request(None)).await.expect("created");
+    let mut lines = Vec::new();
     let out = follow(
         &cd,
         &id,
         &FollowOptions::fast(Duration::from_secs(10), true),
         &CancellationToken::new(),
-        &mut |_: &str| {},
+        &mut sink(&mut lines),
     )
     .await
     .expect("followed");
     assert!(out.succeeded());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("traffic Blue 100%, Green 0%")),
+        "{lines:?}"
+    );
     let targets = cd.targets(&id).await.expect("targets");
     assert_eq!(targets[0].kind, "ECSTarget");
     assert!(targets[0].traffic.contains(&("Green".to_string(), 100.0)));

@@ -51,6 +51,9 @@ pub struct FollowOptions {
     pub cancel_grace: Duration,
     /// Extra polls for `rollbackInfo` to appear on a failed/stopped deployment.
     pub rollback_grace_polls: u32,
+    /// Also print each target's lifecycle events and traffic weights while it runs (two more
+    /// calls per poll; skipped for fleets larger than one batch of targets).
+    pub lifecycle_events: bool,
 }
 
 impl FollowOptions {
@@ -62,6 +65,7 @@ impl FollowOptions {
             rollback_wait: Duration::from_secs(300),
             cancel_grace: Duration::from_secs(5),
             rollback_grace_polls: 2,
+            lifecycle_events: true,
         }
     }
 
@@ -74,6 +78,7 @@ impl FollowOptions {
             rollback_wait: Duration::from_secs(2),
             cancel_grace: Duration::from_millis(500),
             rollback_grace_polls: 2,
+            lifecycle_events: true,
         }
     }
 }
@@ -271,6 +276,78 @@ pub fn describe_change(prev: Option<&DeploymentSnapshot>, cur: &DeploymentSnapsh
     }
 }
 
+/// Whether per-target detail is worth fetching for this poll: the deployment is running and its
+/// fleet fits in one BatchGetDeploymentTargets call.
+fn watch_targets(s: &DeploymentSnapshot) -> bool {
+    let running = matches!(
+        s.status,
+        DeploymentStatus::InProgress | DeploymentStatus::Ready | DeploymentStatus::Baking
+    );
+    let size = s.overview.map_or(0, |o| {
+        o.pending + o.in_progress + o.succeeded + o.failed + o.skipped + o.ready
+    });
+    running && size <= 25
+}
+
+/// What the follow loop has already said about each target, to print only changes.
+#[derive(Debug, Default)]
+pub struct TargetsSeen {
+    events: std::collections::HashMap<(String, String), String>,
+    traffic: std::collections::HashMap<String, String>,
+}
+
+/// New lines and timeline entries from one read of the targets.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TargetsChange {
+    pub lines: Vec<String>,
+    pub timeline: Vec<String>,
+}
+
+impl TargetsSeen {
+    /// Compares with what was seen before. The first target's finished events go to the
+    /// timeline (ECS and Lambda have one target; for an EC2 fleet the first is representative).
+    pub fn update(&mut self, targets: &[TargetReport]) -> TargetsChange {
+        let mut change = TargetsChange::default();
+        for (n, t) in targets.iter().enumerate() {
+            for e in &t.lifecycle_events {
+                let status = e.status.clone().unwrap_or_else(|| "Unknown".into());
+                let key = (t.target_id.clone(), e.name.clone());
+                let before = self.events.insert(key, status.clone());
+                let news = before.as_deref() != Some(status.as_str());
+                // Pending is the starting state of every event: not news.
+                if news && status != "Pending" {
+                    change
+                        .lines
+                        .push(format!("  {}: {} {status}", t.target_id, e.name));
+                    if n == 0 && matches!(status.as_str(), "Succeeded" | "Failed") {
+                        change.timeline.push(format!("{} {status}", e.name));
+                    }
+                }
+            }
+            if !t.traffic.is_empty() {
+                let shares: Vec<String> = t
+                    .traffic
+                    .iter()
+                    .map(|(label, w)| format!("{label} {w:.0}%"))
+                    .collect();
+                let text = shares.join(", ");
+                if self
+                    .traffic
+                    .insert(t.target_id.clone(), text.clone())
+                    .as_deref()
+                    != Some(text.as_str())
+                {
+                    change
+                        .lines
+                        .push(format!("  {}: traffic {text}", t.target_id));
+                    change.timeline.push(format!("traffic {text}"));
+                }
+            }
+        }
+        change
+    }
+}
+
 /// Records the timeline and forwards progress lines.
 struct Recorder<'a> {
     sink: &'a mut dyn ProgressSink,
@@ -327,12 +404,25 @@ pub async fn follow(
     let mut last: Option<DeploymentSnapshot> = None;
     let mut poll_no = 0usize;
     let mut warned = false;
+    let mut targets_seen = TargetsSeen::default();
     let interrupted = loop {
         match cd.deployment(id).await {
             Ok(snap) => {
                 warned = false;
                 rec.apply(describe_change(last.as_ref(), &snap));
                 let done = snap.status.is_terminal();
+                if opts.lifecycle_events && !done && watch_targets(&snap) {
+                    // Best effort: a target read that fails only costs detail, never the follow.
+                    if let Ok(targets) = cd.targets(id).await {
+                        let change = targets_seen.update(&targets);
+                        for l in &change.lines {
+                            rec.line(l);
+                        }
+                        for t in change.timeline {
+                            rec.mark(t);
+                        }
+                    }
+                }
                 last = Some(snap);
                 if done {
                     break None;
@@ -672,6 +762,53 @@ mod tests {
             .unwrap_or("")
             .contains("termination wait started"));
         assert_eq!(c.timeline.len(), 2);
+    }
+
+    #[test]
+    fn target_changes_are_printed_once() {
+        let target = |status: &str, green: f64| TargetReport {
+            target_id: "svc".into(),
+            kind: "ECSTarget".into(),
+            lifecycle_events: vec![
+                LifecycleEventReport {
+                    name: "Install".into(),
+                    status: Some(status.into()),
+                    ..Default::default()
+                },
+                LifecycleEventReport {
+                    name: "AllowTraffic".into(),
+                    status: Some("Pending".into()),
+                    ..Default::default()
+                },
+            ],
+            traffic: vec![("Blue".into(), 100.0 - green), ("Green".into(), green)],
+            ..Default::default()
+        };
+        let mut seen = TargetsSeen::default();
+        let first = seen.update(&[target("InProgress", 0.0)]);
+        assert_eq!(
+            first.lines,
+            vec![
+                "  svc: Install InProgress",
+                "  svc: traffic Blue 100%, Green 0%"
+            ]
+        );
+        assert_eq!(
+            seen.update(&[target("InProgress", 0.0)]),
+            TargetsChange::default()
+        );
+        let next = seen.update(&[target("Succeeded", 10.0)]);
+        assert_eq!(
+            next.lines,
+            vec![
+                "  svc: Install Succeeded",
+                "  svc: traffic Blue 90%, Green 10%"
+            ]
+        );
+        assert_eq!(
+            next.timeline,
+            vec!["Install Succeeded", "traffic Blue 90%, Green 10%"]
+        );
     }
 
     #[test]
