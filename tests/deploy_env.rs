@@ -35,10 +35,11 @@ async fn endpoint_comes_from_the_environment_or_the_override() {
         .expect("reached the simulator through AWS_ENDPOINT_URL_CODEDEPLOY");
 
     // An explicit override beats the environment (which now points nowhere).
-    let dead = {
-        let s = wiremock::MockServer::start().await;
-        s.uri()
-    };
+    // Wiremock pools dropped servers, so a released listener gives a port nothing answers on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| format!("http://{a}"))
+        .expect("free port");
     std::env::set_var("AWS_ENDPOINT_URL_CODEDEPLOY", &dead);
     let cd = CodeDeploy::connect(sim.options()).await;
     cd.deployment_group("shop", "shop-production")
