@@ -605,3 +605,39 @@ async fn long_throttling_while_polling_does_not_abandon_the_deployment() {
         "{lines:?}"
     );
 }
+
+#[tokio::test]
+async fn script_output_in_diagnostics_cannot_issue_workflow_commands() {
+    let sim = sim().await;
+    sim.plan(Plan::new(
+        0,
+        End::Fail {
+            event: "ValidateService".into(),
+            error_code: "ScriptFailed".into(),
+            script: "scripts/validate.sh".into(),
+            message: "failed\n::error::injected".into(),
+            log_tail: "[stdout]::add-mask::hunter2\n[stdout]  ::stop-commands::x\n::set-output name=a::b\n".into(),
+        },
+    ));
+    let cd = sim.client().await;
+    let id = cd
+        .create_deployment(&request(Some(true)))
+        .await
+        .expect("created");
+    let mut lines = Vec::new();
+    follow(
+        &cd,
+        &id,
+        &FollowOptions::fast(Duration::from_secs(10), true),
+        &CancellationToken::new(),
+        &mut sink(&mut lines),
+    )
+    .await
+    .expect("followed");
+    assert!(lines.iter().any(|l| l.contains("set-output")), "{lines:?}");
+    for l in &lines {
+        let t = l.trim_start();
+        assert!(!t.starts_with("::") && !t.starts_with("##["), "{l:?}");
+        assert!(!l.contains('\n'), "{l:?}");
+    }
+}

@@ -276,6 +276,29 @@ pub fn describe_change(prev: Option<&DeploymentSnapshot>, cur: &DeploymentSnapsh
     }
 }
 
+/// Sends text to the sink one physical line at a time, each made inert for the Actions runner:
+/// diagnostics, status messages and log tails come from deploy scripts on the instances, and a line
+/// like `::add-mask::`, `::stop-commands::` or `::set-output` in them must not become a workflow
+/// command (the runner trims leading spaces before looking for `::`).
+fn emit(sink: &mut dyn ProgressSink, text: &str) {
+    for line in text.split(['\n', '\r']) {
+        sink.progress(&inert_line(line));
+    }
+}
+
+/// `line` with a zero-width space breaking a leading `::` or `##[`, so the runner prints it as is.
+pub fn inert_line(line: &str) -> String {
+    let body = line.trim_start();
+    let indent = &line[..line.len() - body.len()];
+    for marker in ["::", "##["] {
+        if let Some(rest) = body.strip_prefix(marker) {
+            let (first, second) = marker.split_at(1);
+            return format!("{indent}{first}\u{200B}{second}{rest}");
+        }
+    }
+    line.to_string()
+}
+
 /// Whether per-target detail is worth fetching for this poll: the deployment is running and its
 /// fleet fits in one BatchGetDeploymentTargets call.
 fn watch_targets(s: &DeploymentSnapshot) -> bool {
@@ -357,7 +380,7 @@ struct Recorder<'a> {
 
 impl Recorder<'_> {
     fn line(&mut self, line: &str) {
-        self.sink.progress(line);
+        emit(self.sink, line);
     }
 
     fn mark(&mut self, what: impl Into<String>) {
@@ -691,14 +714,15 @@ pub async fn wait_for_active(
     let start = Instant::now();
     let mut last: Option<DeploymentSnapshot> = None;
     let mut n = 0;
-    sink.progress(&format!(
-        "deployment {id} is active in the group; waiting for it to finish"
-    ));
+    emit(
+        sink,
+        &format!("deployment {id} is active in the group; waiting for it to finish"),
+    );
     loop {
         match cd.deployment(id).await {
             Ok(s) => {
                 if let Some(l) = describe_change(last.as_ref(), &s).line {
-                    sink.progress(&l);
+                    emit(sink, &l);
                 }
                 if s.status.is_terminal() {
                     return Ok(s);
@@ -762,6 +786,22 @@ mod tests {
             .unwrap_or("")
             .contains("termination wait started"));
         assert_eq!(c.timeline.len(), 2);
+    }
+
+    #[test]
+    fn script_output_cannot_issue_workflow_commands() {
+        let mut lines = Vec::new();
+        emit(
+            &mut |l: &str| lines.push(l.to_string()),
+            "ok\n  ::add-mask::x\r::stop-commands::t\n##[group]g\nnot::here",
+        );
+        assert_eq!(lines.len(), 5);
+        for l in &lines {
+            let t = l.trim_start();
+            assert!(!t.starts_with("::") && !t.starts_with("##["), "{l}");
+        }
+        assert_eq!(lines[4], "not::here");
+        assert_eq!(inert_line("  ::warning::w"), "  :\u{200B}:warning::w");
     }
 
     #[test]
