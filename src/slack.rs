@@ -343,12 +343,19 @@ fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
 /// A transport error without the URL (a webhook URL is a secret) and with the secret redacted in
 /// case a library echoed it anyway.
 fn transport(e: reqwest::Error, secret: &Secret) -> SlackError {
-    let kind = if e.is_timeout() {
+    let e = e.without_url();
+    let mut text = if e.is_timeout() {
         "timed out".to_string()
     } else {
-        e.without_url().to_string()
+        e.to_string()
     };
-    SlackError::Transport(secret.redact(&kind))
+    // The causes say what went wrong (refused, DNS, TLS); they name hosts, never the URL path.
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    SlackError::Transport(secret.redact(&text))
 }
 
 fn short(s: &str) -> String {

@@ -81,9 +81,17 @@ async fn successful_blue_green_deployment_is_followed_to_the_end() {
     assert!(text.contains("status Succeeded"), "{text}");
     assert!(text.contains("termination wait started"), "{text}");
     // One line per change: the second InProgress poll changed nothing and printed nothing.
-    let in_progress = lines.iter().filter(|l| l.contains("InProgress")).count();
+    let in_progress = lines
+        .iter()
+        .filter(|l| l.contains("status InProgress"))
+        .count();
     assert_eq!(in_progress, 1, "{text}");
     assert!(out.timeline.iter().any(|t| t.what.contains("Succeeded")));
+    // Lifecycle events of the targets are printed while it runs.
+    assert!(
+        text.contains("i-0aaa1111bbbb2222c: ApplicationStop Succeeded"),
+        "{text}"
+    );
 
     // The request is what the SDK sent, in the model's shape.
     let created = sim.calls("CreateDeployment");
@@ -479,16 +487,23 @@ async fn ecs_targets_report_task_set_traffic() {
     let group = cd.blue_green_group(APP, GROUP).await.expect("group");
     assert_eq!(group.compute_platform.as_deref(), Some("ECS"));
     let id = cd.create_deployment(&request(None)).await.expect("created");
+    let mut lines = Vec::new();
     let out = follow(
         &cd,
         &id,
         &FollowOptions::fast(Duration::from_secs(10), true),
         &CancellationToken::new(),
-        &mut |_: &str| {},
+        &mut sink(&mut lines),
     )
     .await
     .expect("followed");
     assert!(out.succeeded());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("traffic Blue 100%, Green 0%")),
+        "{lines:?}"
+    );
     let targets = cd.targets(&id).await.expect("targets");
     assert_eq!(targets[0].kind, "ECSTarget");
     assert!(targets[0].traffic.contains(&("Green".to_string(), 100.0)));
@@ -534,4 +549,95 @@ async fn stopping_a_finished_deployment_is_a_typed_error() {
         cd.deployment("d-NOPE00000").await.expect_err("missing"),
         CodeDeployError::DeploymentNotFound("d-NOPE00000".into())
     );
+}
+
+#[tokio::test]
+async fn attaching_to_a_finished_deployment_reports_it_without_stopping() {
+    let sim = sim().await;
+    sim.plan(Plan::new(0, End::fail_after_install()));
+    let cd = sim.client().await;
+    let id = cd
+        .create_deployment(&request(Some(true)))
+        .await
+        .expect("created");
+    while !cd.deployment(&id).await.expect("poll").status.is_terminal() {}
+    let out = follow(
+        &cd,
+        &id,
+        &FollowOptions::fast(Duration::from_secs(5), true),
+        &CancellationToken::new(),
+        &mut |_: &str| {},
+    )
+    .await
+    .expect("followed");
+    assert_eq!(out.status, EndState::Failed);
+    assert_eq!(
+        out.failure.and_then(|f| f.lifecycle_event).as_deref(),
+        Some("AfterInstall")
+    );
+    assert!(sim.calls("StopDeployment").is_empty());
+}
+
+#[tokio::test]
+async fn long_throttling_while_polling_does_not_abandon_the_deployment() {
+    let sim = sim().await;
+    let cd = sim.client().await;
+    let id = cd
+        .create_deployment(&request(Some(true)))
+        .await
+        .expect("created");
+    // More throttled answers than one call's retry budget (5 attempts).
+    sim.throttle("GetDeployment", 7);
+    let mut lines = Vec::new();
+    let out = follow(
+        &cd,
+        &id,
+        &FollowOptions::fast(Duration::from_secs(10), true),
+        &CancellationToken::new(),
+        &mut sink(&mut lines),
+    )
+    .await
+    .expect("followed");
+    assert!(out.succeeded(), "{lines:?}");
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("still waiting")).count(),
+        1,
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn script_output_in_diagnostics_cannot_issue_workflow_commands() {
+    let sim = sim().await;
+    sim.plan(Plan::new(
+        0,
+        End::Fail {
+            event: "ValidateService".into(),
+            error_code: "ScriptFailed".into(),
+            script: "scripts/validate.sh".into(),
+            message: "failed\n::error::injected".into(),
+            log_tail: "[stdout]::add-mask::hunter2\n[stdout]  ::stop-commands::x\n::set-output name=a::b\n".into(),
+        },
+    ));
+    let cd = sim.client().await;
+    let id = cd
+        .create_deployment(&request(Some(true)))
+        .await
+        .expect("created");
+    let mut lines = Vec::new();
+    follow(
+        &cd,
+        &id,
+        &FollowOptions::fast(Duration::from_secs(10), true),
+        &CancellationToken::new(),
+        &mut sink(&mut lines),
+    )
+    .await
+    .expect("followed");
+    assert!(lines.iter().any(|l| l.contains("set-output")), "{lines:?}");
+    for l in &lines {
+        let t = l.trim_start();
+        assert!(!t.starts_with("::") && !t.starts_with("##["), "{l:?}");
+        assert!(!l.contains('\n'), "{l:?}");
+    }
 }

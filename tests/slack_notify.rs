@@ -227,10 +227,12 @@ async fn webhook_errors_never_contain_the_url() {
 
 #[tokio::test]
 async fn unreachable_slack_error_has_no_url() {
-    // A port nothing listens on.
-    let server = MockServer::start().await;
-    let uri = server.uri();
-    drop(server);
+    // A port nothing listens on (wiremock pools dropped servers, so bind and release one).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let uri = format!("http://127.0.0.1:{port}");
     let mut n = Notifier::new(
         SlackTarget::Webhook(Secret::new(format!("{uri}{WEBHOOK_PATH}"))),
         None,
@@ -241,6 +243,8 @@ async fn unreachable_slack_error_has_no_url() {
         .await
         .expect_err("down");
     let text = format!("{err} {err:?}");
+    eprintln!("{err}");
+    assert!(text.contains("could not reach Slack"), "{text}");
     assert!(
         !text.contains("XXXXsecretXXXX") && !text.contains(&uri),
         "{text}"

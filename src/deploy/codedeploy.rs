@@ -21,6 +21,9 @@ use std::time::SystemTime;
 const BATCH_LIMIT: usize = 25;
 /// How many ListDeployments pages a search for an earlier deployment reads at most.
 const MAX_LIST_PAGES: usize = 10;
+/// How far back a re-run looks for the deployment it already started (GitHub keeps re-runs
+/// possible for 30 days, but an older re-run is refused by the "older than last" check anyway).
+pub const RERUN_WINDOW: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 
 /// Why a CodeDeploy call failed, in the terms callers branch on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,8 +55,12 @@ pub enum CodeDeployError {
         message: String,
         status: Option<u16>,
     },
+    /// Network trouble, a timeout or an unreadable answer: worth retrying.
     #[error("CodeDeploy {op} could not be completed: {message}")]
     Transport { op: &'static str, message: String },
+    /// The request could not be built or signed (no credentials, no region): retrying won't help.
+    #[error("CodeDeploy {op} could not be sent: {message} (check the AWS credentials and region)")]
+    Setup { op: &'static str, message: String },
 }
 
 impl CodeDeployError {
@@ -99,13 +106,13 @@ fn is_throttling_code(code: &str) -> bool {
 /// "The Deployment Group 'shop-production' already has an active Deployment 'd-ABCDEFGHI'".
 pub fn active_deployment_id(message: &str) -> Option<String> {
     message
-        .split(|c: char| c == '\'' || c == '"' || c.is_whitespace())
+        .rsplit(|c: char| c == '\'' || c == '"' || c.is_whitespace())
         .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ',' | ')' | '(')))
         .filter(|w| {
             w.len() > 2 && w.starts_with("d-") && w[2..].chars().all(|c| c.is_ascii_alphanumeric())
         })
-        .last()
         .map(str::to_string)
+        .next()
 }
 
 /// The description shipgate puts on each deployment it creates; the commit sha in it is how a
@@ -385,6 +392,23 @@ impl CodeDeploy {
         group: &str,
         statuses: &[DeploymentStatus],
     ) -> Result<Vec<String>, CodeDeployError> {
+        self.list_deployments_since(application, group, statuses, None)
+            .await
+    }
+
+    /// Like [`CodeDeploy::list_deployments`], only deployments created at or after `since`.
+    pub async fn list_deployments_since(
+        &self,
+        application: &str,
+        group: &str,
+        statuses: &[DeploymentStatus],
+        since: Option<SystemTime>,
+    ) -> Result<Vec<String>, CodeDeployError> {
+        let range = since.map(|t| {
+            sdk::TimeRange::builder()
+                .start(aws_sdk_codedeploy::primitives::DateTime::from(t))
+                .build()
+        });
         let mut ids = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_LIST_PAGES {
@@ -395,7 +419,8 @@ impl CodeDeploy {
                         .list_deployments()
                         .application_name(application)
                         .deployment_group_name(group)
-                        .set_next_token(token.clone());
+                        .set_next_token(token.clone())
+                        .set_create_time_range(range.clone());
                     for s in statuses {
                         req = req.include_only_statuses(sdk::DeploymentStatus::from(s.as_str()));
                     }
@@ -438,6 +463,8 @@ impl CodeDeploy {
 
     /// The newest deployment of the group, among `statuses` (all when empty), that shipgate
     /// started for `commit`: what a re-run of the same job attaches to instead of deploying twice.
+    /// Only the last [`RERUN_WINDOW`] is searched, so a group with years of history costs a few
+    /// calls, not hundreds.
     pub async fn find_deployment_for_commit(
         &self,
         application: &str,
@@ -445,7 +472,10 @@ impl CodeDeploy {
         commit: &CommitSha,
         statuses: &[DeploymentStatus],
     ) -> Result<Option<DeploymentSnapshot>, CodeDeployError> {
-        let ids = self.list_deployments(application, group, statuses).await?;
+        let since = SystemTime::now().checked_sub(RERUN_WINDOW);
+        let ids = self
+            .list_deployments_since(application, group, statuses, since)
+            .await?;
         let mut found: Vec<DeploymentSnapshot> = self
             .batch_deployments(&ids)
             .await?
@@ -605,6 +635,14 @@ where
                 status,
             }
         }
+        SdkError::DispatchFailure(d) if !(d.is_io() || d.is_timeout()) => CodeDeployError::Setup {
+            op,
+            message: DisplayErrorContext(&err).to_string(),
+        },
+        SdkError::ConstructionFailure(_) => CodeDeployError::Setup {
+            op,
+            message: DisplayErrorContext(&err).to_string(),
+        },
         _ => CodeDeployError::Transport {
             op,
             message: DisplayErrorContext(&err).to_string(),

@@ -51,6 +51,9 @@ pub struct FollowOptions {
     pub cancel_grace: Duration,
     /// Extra polls for `rollbackInfo` to appear on a failed/stopped deployment.
     pub rollback_grace_polls: u32,
+    /// Also print each target's lifecycle events and traffic weights while it runs (two more
+    /// calls per poll; skipped for fleets larger than one batch of targets).
+    pub lifecycle_events: bool,
 }
 
 impl FollowOptions {
@@ -62,6 +65,7 @@ impl FollowOptions {
             rollback_wait: Duration::from_secs(300),
             cancel_grace: Duration::from_secs(5),
             rollback_grace_polls: 2,
+            lifecycle_events: true,
         }
     }
 
@@ -74,6 +78,7 @@ impl FollowOptions {
             rollback_wait: Duration::from_secs(2),
             cancel_grace: Duration::from_millis(500),
             rollback_grace_polls: 2,
+            lifecycle_events: true,
         }
     }
 }
@@ -271,6 +276,101 @@ pub fn describe_change(prev: Option<&DeploymentSnapshot>, cur: &DeploymentSnapsh
     }
 }
 
+/// Sends text to the sink one physical line at a time, each made inert for the Actions runner:
+/// diagnostics, status messages and log tails come from deploy scripts on the instances, and a line
+/// like `::add-mask::`, `::stop-commands::` or `::set-output` in them must not become a workflow
+/// command (the runner trims leading spaces before looking for `::`).
+fn emit(sink: &mut dyn ProgressSink, text: &str) {
+    for line in text.split(['\n', '\r']) {
+        sink.progress(&inert_line(line));
+    }
+}
+
+/// `line` with a zero-width space breaking a leading `::` or `##[`, so the runner prints it as is.
+pub fn inert_line(line: &str) -> String {
+    let body = line.trim_start();
+    let indent = &line[..line.len() - body.len()];
+    for marker in ["::", "##["] {
+        if let Some(rest) = body.strip_prefix(marker) {
+            let (first, second) = marker.split_at(1);
+            return format!("{indent}{first}\u{200B}{second}{rest}");
+        }
+    }
+    line.to_string()
+}
+
+/// Whether per-target detail is worth fetching for this poll: the deployment is running and its
+/// fleet fits in one BatchGetDeploymentTargets call.
+fn watch_targets(s: &DeploymentSnapshot) -> bool {
+    let running = matches!(
+        s.status,
+        DeploymentStatus::InProgress | DeploymentStatus::Ready | DeploymentStatus::Baking
+    );
+    let size = s.overview.map_or(0, |o| {
+        o.pending + o.in_progress + o.succeeded + o.failed + o.skipped + o.ready
+    });
+    running && size <= 25
+}
+
+/// What the follow loop has already said about each target, to print only changes.
+#[derive(Debug, Default)]
+pub struct TargetsSeen {
+    events: std::collections::HashMap<(String, String), String>,
+    traffic: std::collections::HashMap<String, String>,
+}
+
+/// New lines and timeline entries from one read of the targets.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TargetsChange {
+    pub lines: Vec<String>,
+    pub timeline: Vec<String>,
+}
+
+impl TargetsSeen {
+    /// Compares with what was seen before. The first target's finished events go to the
+    /// timeline (ECS and Lambda have one target; for an EC2 fleet the first is representative).
+    pub fn update(&mut self, targets: &[TargetReport]) -> TargetsChange {
+        let mut change = TargetsChange::default();
+        for (n, t) in targets.iter().enumerate() {
+            for e in &t.lifecycle_events {
+                let status = e.status.clone().unwrap_or_else(|| "Unknown".into());
+                let key = (t.target_id.clone(), e.name.clone());
+                let before = self.events.insert(key, status.clone());
+                let news = before.as_deref() != Some(status.as_str());
+                // Pending is the starting state of every event: not news.
+                if news && status != "Pending" {
+                    change
+                        .lines
+                        .push(format!("  {}: {} {status}", t.target_id, e.name));
+                    if n == 0 && matches!(status.as_str(), "Succeeded" | "Failed") {
+                        change.timeline.push(format!("{} {status}", e.name));
+                    }
+                }
+            }
+            if !t.traffic.is_empty() {
+                let shares: Vec<String> = t
+                    .traffic
+                    .iter()
+                    .map(|(label, w)| format!("{label} {w:.0}%"))
+                    .collect();
+                let text = shares.join(", ");
+                if self
+                    .traffic
+                    .insert(t.target_id.clone(), text.clone())
+                    .as_deref()
+                    != Some(text.as_str())
+                {
+                    change
+                        .lines
+                        .push(format!("  {}: traffic {text}", t.target_id));
+                    change.timeline.push(format!("traffic {text}"));
+                }
+            }
+        }
+        change
+    }
+}
+
 /// Records the timeline and forwards progress lines.
 struct Recorder<'a> {
     sink: &'a mut dyn ProgressSink,
@@ -280,7 +380,7 @@ struct Recorder<'a> {
 
 impl Recorder<'_> {
     fn line(&mut self, line: &str) {
-        self.sink.progress(line);
+        emit(self.sink, line);
     }
 
     fn mark(&mut self, what: impl Into<String>) {
@@ -327,12 +427,25 @@ pub async fn follow(
     let mut last: Option<DeploymentSnapshot> = None;
     let mut poll_no = 0usize;
     let mut warned = false;
+    let mut targets_seen = TargetsSeen::default();
     let interrupted = loop {
         match cd.deployment(id).await {
             Ok(snap) => {
                 warned = false;
                 rec.apply(describe_change(last.as_ref(), &snap));
                 let done = snap.status.is_terminal();
+                if opts.lifecycle_events && !done && watch_targets(&snap) {
+                    // Best effort: a target read that fails only costs detail, never the follow.
+                    if let Ok(targets) = cd.targets(id).await {
+                        let change = targets_seen.update(&targets);
+                        for l in &change.lines {
+                            rec.line(l);
+                        }
+                        for t in change.timeline {
+                            rec.mark(t);
+                        }
+                    }
+                }
                 last = Some(snap);
                 if done {
                     break None;
@@ -491,18 +604,33 @@ async fn finish(
                 }
             }
             outcome.failure = Some(detail);
-        } else if snap.error_code.is_some() || snap.error_message.is_some() {
+        } else if status == EndState::Stopped
+            && (snap.error_code.is_some() || snap.error_message.is_some())
+        {
+            // Stopped by someone else (console, alarm): say why. Our own stop explains itself.
             outcome.failure = Some(FailureDetail::from_parts(snap, &[]));
         }
 
-        // rollbackInfo can appear a moment after the status turns; look again a few times.
+        // rollbackInfo can appear a moment after the status turns; look again a few times. A
+        // cancelled job has seconds before it is killed: one quick look, and no rollback follow.
+        let cancelled = status == EndState::Cancelled;
+        let grace_polls = if cancelled {
+            1
+        } else {
+            opts.rollback_grace_polls
+        };
         let mut grace = 0;
         while snap.rollback_deployment_id().is_none()
             && opts.auto_rollback
             && snap.status.is_terminal()
-            && grace < opts.rollback_grace_polls
+            && grace < grace_polls
         {
-            tokio::time::sleep(opts.poll.delay(grace as usize)).await;
+            let delay = if cancelled {
+                Duration::ZERO
+            } else {
+                opts.poll.delay(grace as usize)
+            };
+            tokio::time::sleep(delay).await;
             grace += 1;
             if let Ok(s) = cd.deployment(&id).await {
                 *snap = s;
@@ -510,7 +638,11 @@ async fn finish(
         }
         if let Some(rb) = snap.rollback_deployment_id().map(str::to_string) {
             rec.event(format!("rollback deployment {rb} started"));
-            let rb_snap = follow_rollback(cd, &rb, opts, rec).await;
+            let rb_snap = if cancelled {
+                cd.deployment(&rb).await.ok()
+            } else {
+                follow_rollback(cd, &rb, opts, rec).await
+            };
             let rb_status = rb_snap.map(|s| s.status);
             match &rb_status {
                 Some(DeploymentStatus::Succeeded) => rec.event(format!("rollback {rb} succeeded")),
@@ -582,14 +714,15 @@ pub async fn wait_for_active(
     let start = Instant::now();
     let mut last: Option<DeploymentSnapshot> = None;
     let mut n = 0;
-    sink.progress(&format!(
-        "deployment {id} is active in the group; waiting for it to finish"
-    ));
+    emit(
+        sink,
+        &format!("deployment {id} is active in the group; waiting for it to finish"),
+    );
     loop {
         match cd.deployment(id).await {
             Ok(s) => {
                 if let Some(l) = describe_change(last.as_ref(), &s).line {
-                    sink.progress(&l);
+                    emit(sink, &l);
                 }
                 if s.status.is_terminal() {
                     return Ok(s);
@@ -653,6 +786,69 @@ mod tests {
             .unwrap_or("")
             .contains("termination wait started"));
         assert_eq!(c.timeline.len(), 2);
+    }
+
+    #[test]
+    fn script_output_cannot_issue_workflow_commands() {
+        let mut lines = Vec::new();
+        emit(
+            &mut |l: &str| lines.push(l.to_string()),
+            "ok\n  ::add-mask::x\r::stop-commands::t\n##[group]g\nnot::here",
+        );
+        assert_eq!(lines.len(), 5);
+        for l in &lines {
+            let t = l.trim_start();
+            assert!(!t.starts_with("::") && !t.starts_with("##["), "{l}");
+        }
+        assert_eq!(lines[4], "not::here");
+        assert_eq!(inert_line("  ::warning::w"), "  :\u{200B}:warning::w");
+    }
+
+    #[test]
+    fn target_changes_are_printed_once() {
+        let target = |status: &str, green: f64| TargetReport {
+            target_id: "svc".into(),
+            kind: "ECSTarget".into(),
+            lifecycle_events: vec![
+                LifecycleEventReport {
+                    name: "Install".into(),
+                    status: Some(status.into()),
+                    ..Default::default()
+                },
+                LifecycleEventReport {
+                    name: "AllowTraffic".into(),
+                    status: Some("Pending".into()),
+                    ..Default::default()
+                },
+            ],
+            traffic: vec![("Blue".into(), 100.0 - green), ("Green".into(), green)],
+            ..Default::default()
+        };
+        let mut seen = TargetsSeen::default();
+        let first = seen.update(&[target("InProgress", 0.0)]);
+        assert_eq!(
+            first.lines,
+            vec![
+                "  svc: Install InProgress",
+                "  svc: traffic Blue 100%, Green 0%"
+            ]
+        );
+        assert_eq!(
+            seen.update(&[target("InProgress", 0.0)]),
+            TargetsChange::default()
+        );
+        let next = seen.update(&[target("Succeeded", 10.0)]);
+        assert_eq!(
+            next.lines,
+            vec![
+                "  svc: Install Succeeded",
+                "  svc: traffic Blue 90%, Green 10%"
+            ]
+        );
+        assert_eq!(
+            next.timeline,
+            vec!["Install Succeeded", "traffic Blue 90%, Green 10%"]
+        );
     }
 
     #[test]

@@ -161,7 +161,11 @@ impl Sim {
     pub async fn start() -> Sim {
         let server = MockServer::start().await;
         let state = Arc::new(Mutex::new(State {
-            clock: 1_764_000_000.0,
+            // Real time, so createTimeRange filters behave as against AWS.
+            clock: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
             list_page_size: 2,
             ..State::default()
         }));
@@ -305,6 +309,13 @@ impl Sim {
 
     pub fn deployment_ids(&self) -> Vec<String> {
         self.st().deployments.iter().map(|d| d.id.clone()).collect()
+    }
+
+    /// Moves a deployment's creation time `secs` into the past.
+    pub fn age_deployment(&self, id: &str, secs: f64) {
+        if let Some(d) = self.st().deployments.iter_mut().find(|d| d.id == id) {
+            d.create_time -= secs;
+        }
     }
 
     pub fn set_list_page_size(&self, n: usize) {
@@ -888,6 +899,16 @@ fn list_deployments(st: &State, body: &Value) -> Answer {
         .rev() // newest first
         .filter(|d| d.application == app && d.group == group)
         .filter(|d| statuses.is_empty() || statuses.iter().any(|x| x == d.status))
+        .filter(|d| {
+            body["createTimeRange"]["start"]
+                .as_f64()
+                .is_none_or(|t| d.create_time >= t)
+        })
+        .filter(|d| {
+            body["createTimeRange"]["end"]
+                .as_f64()
+                .is_none_or(|t| d.create_time <= t)
+        })
         .map(|d| d.id.as_str())
         .collect();
     let start: usize = match body["nextToken"].as_str() {
