@@ -222,7 +222,8 @@ fn config_or_runtime(e: CodeDeployError) -> anyhow::Error {
     match e {
         CodeDeployError::ApplicationNotFound(_)
         | CodeDeployError::GroupNotFound { .. }
-        | CodeDeployError::NotBlueGreen { .. } => ConfigError(e.to_string()).into(),
+        | CodeDeployError::NotBlueGreen { .. }
+        | CodeDeployError::Setup { .. } => ConfigError(e.to_string()).into(),
         other => anyhow::Error::new(other).context("reading the deployment group"),
     }
 }
