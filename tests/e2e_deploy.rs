@@ -49,10 +49,14 @@ impl World {
     }
 
     fn run(&self) -> ActionRun {
+        self.run_for(SHA)
+    }
+
+    fn run_for(&self, sha: &str) -> ActionRun {
         let mut event = fixture("event-push.json");
-        event["after"] = json!(SHA);
+        event["after"] = json!(sha);
         ActionRun::new(&self.gh.url(), &self.gh.full_name(), "push", &event)
-            .env("GITHUB_SHA", SHA)
+            .env("GITHUB_SHA", sha)
             .env("AWS_ENDPOINT_URL_CODEDEPLOY", &self.cd.server.uri())
             .env("AWS_REGION", "ap-northeast-1")
             .env("AWS_ACCESS_KEY_ID", "AKIDSIMULATED")
@@ -196,6 +200,39 @@ async fn merged_pr_ships_and_succeeds() {
     let slack = w.slack_bodies().await;
     assert_eq!(slack.len(), 1, "a webhook gets one message, at the end");
     assert!(slack[0].to_string().contains("Deployed to production"));
+    // The call budget of a one-PR deploy, recorded in docs/performance.md.
+    let gh_calls: Vec<String> =
+        w.gh.requests()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r.method,
+                    r.path.trim_start_matches("/repos/octo-org/shop/")
+                )
+            })
+            .collect();
+    assert_eq!(
+        gh_calls,
+        vec![
+            format!("GET commits/{SHA}/pulls"),
+            "GET commits/00000000000000000000000000000000000042aa/check-runs".into(),
+            "GET pulls/42/files".into(),
+            "GET deployments".into(),
+            "POST deployments".into(),
+            "POST deployments/1001/statuses".into(),
+            "GET issues/42/comments".into(),
+            "POST issues/42/comments".into(),
+            "POST deployments/1001/statuses".into(),
+            "POST deployments/1001/statuses".into(),
+            "GET issues/42/comments".into(),
+            "PATCH issues/comments/1003".into(),
+        ]
+    );
+    assert_eq!(
+        &ops[..3],
+        &["GetDeploymentGroup", "ListDeployments", "CreateDeployment"]
+    );
     w.gh.assert_no_unexpected();
     w.no_secrets(&done);
 }
@@ -602,6 +639,68 @@ async fn older_commit_than_last_attempt_is_refused() {
         done.stdout().contains("is older than beef000"),
         "{}",
         done.stdout()
+    );
+    assert!(!w.cd.ops().contains(&"CreateDeployment".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_redeploys_the_previous_good_revision() {
+    let w = World::new().await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    let first = run_blocking(
+        &w.run()
+            .input("revision", "s3://shop-artifacts/shop/{sha}.zip")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(first.code(), 0, "{}", first.stdout());
+    let newer = "beef000000000000000000000000000000000002";
+    let second = run_blocking(
+        &w.run_for(newer)
+            .input("revision", "s3://shop-artifacts/shop/{sha}.zip")
+            .input("require-pull-request", "false")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(second.code(), 0, "{}", second.stdout());
+    assert_eq!(
+        second.output("revision").unwrap(),
+        format!("s3://shop-artifacts/shop/{newer}.zip")
+    );
+
+    let back = run_blocking(
+        &w.run_for(newer)
+            .input("command", "rollback")
+            .input("revision", "")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(back.code(), 0, "{}\n{}", back.stdout(), back.stderr());
+    let creates = w.cd.calls("CreateDeployment");
+    assert_eq!(creates.len(), 3);
+    assert_eq!(
+        creates[2]["revision"]["s3Location"]["key"],
+        format!("shop/{SHA}.zip")
+    );
+    assert!(creates[2]["description"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("shipgate {SHA} rollback")));
+    assert!(back
+        .summary
+        .contains(&format!("Rollback to s3://shop-artifacts/shop/{SHA}.zip")));
+    assert_eq!(
+        back.output("deployment-status").as_deref(),
+        Some("succeeded")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_without_history_is_a_configuration_error() {
+    let w = World::new().await;
+    let done = run_blocking(&w.run().input("command", "rollback").input("revision", ""));
+    assert_eq!(done.code(), 2, "{}", done.stderr());
+    assert!(
+        done.stderr().contains("no earlier successful deployment"),
+        "{}",
+        done.stderr()
     );
     assert!(!w.cd.ops().contains(&"CreateDeployment".to_string()));
 }

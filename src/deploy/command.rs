@@ -8,6 +8,7 @@ use super::codedeploy::{
 use super::config::{DeployConfig, OnActive};
 use super::follow::{follow, wait_for_active, EndState, FollowOptions, Outcome, PollSchedule};
 use super::history;
+use super::revision::Revision;
 use crate::app::{EXIT_FAILED, EXIT_OK};
 use crate::gate::action::{github_setup, CHECK_NAME};
 use crate::gate::policy::MIXED_RULE;
@@ -28,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 pub async fn run(command: &str, ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u8> {
     match command {
         "deploy" => deploy(ctx, inputs, runner).await,
+        "rollback" => rollback(ctx, inputs, runner).await,
         other => Err(ConfigError(format!(
             "command '{other}' is not supported by this version of shipgate; use command: deploy"
         ))
@@ -111,9 +113,10 @@ async fn deploy(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u8
         }
         Target::MergedPr { commit, .. } | Target::Commit(commit) => commit.clone(),
     };
-    let cfg = DeployConfig::from_inputs(inputs, Some(&setup.repo), &commit)?;
+    let cfg = DeployConfig::from_inputs(inputs, Some(&setup.repo), &commit, true)?;
+    let revision = cfg.required_revision()?;
     let gh = setup.github;
-    let mut d = Deployer::new(ctx, runner, &gh, &cfg, commit.clone())?;
+    let mut d = Deployer::new(ctx, runner, &gh, &cfg, commit.clone(), revision)?;
 
     // 1. What ships, and is it safe to ship? Only reads until every check passed.
     d.prs = match &target {
@@ -132,27 +135,109 @@ async fn deploy(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u8
     if let Some(reason) = d.refusal().await? {
         return d.refuse(&reason).await;
     }
+    let aws = Aws::connect(&cfg, &mut d).await?;
+    attach_or_ship(&mut d, &aws).await
+}
 
-    // 2. CodeDeploy: the group must exist and be Blue/Green (else exit 2).
+/// `shipgate rollback`: redeploy the newest revision that succeeded before the one the group
+/// runs now (or the `revision` input), with the same reporting. No gate or order check: going
+/// back is the point.
+async fn rollback(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u8> {
+    let setup = github_setup(ctx, inputs)?;
+    let fallback = ctx.sha.clone().unwrap_or_else(|| CommitSha(String::new()));
+    let cfg = DeployConfig::from_inputs(inputs, Some(&setup.repo), &fallback, false)?;
+    let gh = setup.github;
     let (follow_opts, retry) = follow_options(&cfg);
-    let cd = CodeDeploy::connect(ClientOptions {
-        endpoint_url: None,
-        region: None,
-        retry,
-    })
-    .await;
-    d.region = cd.region();
+    let cd = connect(retry).await;
     let group = cd
         .blue_green_group(&cfg.application, &cfg.group)
         .await
         .map_err(config_or_runtime)?;
+    let (revision, commit) = match cfg.revision.clone() {
+        Some(r) => {
+            let c = r.commit().cloned().unwrap_or(fallback);
+            (r, c)
+        }
+        None => {
+            let Some(previous) = history::previous_good(&cd, &group)
+                .await
+                .context("looking for the last good revision")?
+            else {
+                return Err(ConfigError(format!(
+                    "deployment group '{}' has no earlier successful deployment to roll back to; give input 'revision'",
+                    cfg.group
+                ))
+                .into());
+            };
+            let revision = previous.revision.clone().ok_or_else(|| {
+                ConfigError(format!(
+                    "deployment {} does not name its revision",
+                    previous.id
+                ))
+            })?;
+            println!(
+                "shipgate: rolling back to {revision} (last succeeded in deployment {})",
+                previous.id
+            );
+            let commit = history::deployed_commit(&previous).unwrap_or(fallback);
+            (revision, commit)
+        }
+    };
+    let mut d = Deployer::new(ctx, runner, &gh, &cfg, commit, revision)?;
+    d.kind = Kind::Rollback;
+    d.region = cd.region();
+    let aws = Aws {
+        cd,
+        group,
+        follow_opts,
+    };
+    ship(&mut d, &aws, None).await
+}
 
-    // 3. A re-run attaches to the deployment it already started for this commit.
-    let existing = cd
+/// CodeDeploy, the checked group and how to follow.
+struct Aws {
+    cd: CodeDeploy,
+    group: crate::deploy::types::GroupInfo,
+    follow_opts: FollowOptions,
+}
+
+impl Aws {
+    /// The group must exist and be Blue/Green (else exit 2).
+    async fn connect(cfg: &DeployConfig, d: &mut Deployer<'_>) -> Result<Aws> {
+        let (follow_opts, retry) = follow_options(cfg);
+        let cd = connect(retry).await;
+        d.region = cd.region();
+        let group = cd
+            .blue_green_group(&cfg.application, &cfg.group)
+            .await
+            .map_err(config_or_runtime)?;
+        Ok(Aws {
+            cd,
+            group,
+            follow_opts,
+        })
+    }
+}
+
+async fn connect(retry: RetryPolicy) -> CodeDeploy {
+    CodeDeploy::connect(ClientOptions {
+        endpoint_url: None,
+        region: None,
+        retry,
+    })
+    .await
+}
+
+/// A re-run attaches to the deployment it already started for this commit; a new commit must
+/// not be older than the group's last attempt. Then ship.
+async fn attach_or_ship(d: &mut Deployer<'_>, aws: &Aws) -> Result<u8> {
+    let cfg = d.cfg;
+    let commit = d.commit.clone();
+    let existing = aws
+        .cd
         .find_deployment_for_commit(&cfg.application, &cfg.group, &commit, &[])
         .await
         .context("looking for a deployment already started for this commit")?;
-    let mut attach = None;
     if let Some(prev) = existing {
         if !prev.status.is_terminal() {
             println!(
@@ -161,7 +246,7 @@ async fn deploy(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u8
                 commit.short(),
                 prev.status.as_str()
             );
-            attach = Some(prev.id.clone());
+            return ship(d, aws, Some(prev.id.clone())).await;
         } else if prev.status.as_str() == "Succeeded" {
             println!(
                 "shipgate: {} was already deployed by {}; nothing to do",
@@ -172,33 +257,36 @@ async fn deploy(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u8
             return d.already_deployed().await;
         }
     }
-
-    // 4. Never roll production back by accident: refuse a commit older than the last attempt.
-    if attach.is_none() {
-        if let Some(reason) = history::older_than_last(&cd, &gh, &group, &commit).await? {
-            return d.refuse(&reason).await;
-        }
+    // Never roll production back by accident: refuse a commit older than the last attempt.
+    if let Some(reason) = history::older_than_last(&aws.cd, d.gh, &aws.group, &commit).await? {
+        return d.refuse(&reason).await;
     }
+    ship(d, aws, None).await
+}
 
+/// Start (or attach to) the deployment, follow it, report.
+async fn ship(d: &mut Deployer<'_>, aws: &Aws, attach: Option<String>) -> Result<u8> {
+    let cfg = d.cfg;
     let request = CreateRequest {
         application: cfg.application.clone(),
         group: cfg.group.clone(),
-        revision: cfg.revision.clone(),
+        revision: d.revision.clone(),
         deployment_config: cfg.deployment_config.clone(),
-        description: deployment_description(&commit, &d.description_detail()),
+        description: deployment_description(&d.commit, &d.description_detail()),
         file_exists_behavior: Some(cfg.file_exists),
         auto_rollback: Some(cfg.auto_rollback),
     };
     if cfg.dry_run {
         return d.dry_run(&request, attach.as_deref()).await;
     }
-
-    // 5. Start (or attach), then follow.
     d.start_reporting().await;
     let cancel = cancel_on_signal();
     let id = match attach {
         Some(id) => id,
-        None => match d.create(&cd, &request, &follow_opts, &cancel).await? {
+        None => match d
+            .create(&aws.cd, &request, &aws.follow_opts, &cancel)
+            .await?
+        {
             Ok(id) => id,
             Err(reason) => return d.fail_before_start(&reason).await,
         },
@@ -211,7 +299,7 @@ async fn deploy(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u8
     let outcome = {
         let _group = runner::group(&format!("CodeDeploy {id} ({})", cfg.group));
         let mut sink = |line: &str| println!("{line}");
-        follow(&cd, &id, &follow_opts, &cancel, &mut sink)
+        follow(&aws.cd, &id, &aws.follow_opts, &cancel, &mut sink)
             .await
             .with_context(|| format!("following deployment {id}"))?
     };
@@ -251,6 +339,13 @@ fn cancel_on_signal() -> CancellationToken {
     token
 }
 
+/// A forward deploy, or a rollback to an earlier revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Deploy,
+    Rollback,
+}
+
 /// The deploy's state and its reporting to every channel.
 struct Deployer<'a> {
     ctx: &'a RunContext,
@@ -258,6 +353,8 @@ struct Deployer<'a> {
     gh: &'a GitHub,
     cfg: &'a DeployConfig,
     commit: CommitSha,
+    revision: Revision,
+    kind: Kind,
     prs: Vec<PullRequest>,
     region: Option<String>,
     deployment_id: Option<String>,
@@ -273,6 +370,7 @@ impl<'a> Deployer<'a> {
         gh: &'a GitHub,
         cfg: &'a DeployConfig,
         commit: CommitSha,
+        revision: Revision,
     ) -> Result<Self> {
         let slack = Notifier::from_inputs(
             cfg.slack_webhook.clone(),
@@ -291,6 +389,8 @@ impl<'a> Deployer<'a> {
             gh,
             cfg,
             commit,
+            revision,
+            kind: Kind::Deploy,
             prs: Vec::new(),
             region: None,
             deployment_id: None,
@@ -301,6 +401,15 @@ impl<'a> Deployer<'a> {
     }
 
     fn description_detail(&self) -> String {
+        if self.kind == Kind::Rollback {
+            let run = self
+                .ctx
+                .run_id
+                .as_deref()
+                .map(|r| format!(" run {r}"))
+                .unwrap_or_default();
+            return format!("rollback{run}");
+        }
         let prs: Vec<String> = self
             .prs
             .iter()
@@ -412,11 +521,15 @@ impl<'a> Deployer<'a> {
     }
 
     fn report(&self, headline: String) -> DeployReport {
+        let headline = match self.kind {
+            Kind::Deploy => headline,
+            Kind::Rollback => format!("Rollback to {} · {headline}", self.revision),
+        };
         DeployReport {
             headline,
             environment: self.cfg.environment.clone(),
             commit: self.commit.0.clone(),
-            revision: self.cfg.revision.to_string(),
+            revision: self.revision.to_string(),
             prs: self.prs.clone(),
             deployment_id: self.deployment_id.clone(),
             console_url: self.console_url(),
@@ -524,7 +637,7 @@ impl<'a> Deployer<'a> {
         self.runner
             .set_output("rolled-back", if rolled_back { "true" } else { "false" })?;
         self.runner
-            .set_output("revision", &self.cfg.revision.to_string())?;
+            .set_output("revision", &self.revision.to_string())?;
         self.runner
             .set_output("pull-requests", &serde_json::to_string(&prs)?)?;
         Ok(())
@@ -613,7 +726,7 @@ impl<'a> Deployer<'a> {
                         "shipgate": true,
                         "application": self.cfg.application,
                         "deployment_group": self.cfg.group,
-                        "revision": self.cfg.revision.to_string(),
+                        "revision": self.revision.to_string(),
                     }),
                 };
                 match self.gh.create_deployment(&req).await {

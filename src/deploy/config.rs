@@ -20,7 +20,8 @@ pub enum OnActive {
 pub struct DeployConfig {
     pub application: String,
     pub group: String,
-    pub revision: Revision,
+    /// `None` only for a rollback without an explicit revision.
+    pub revision: Option<Revision>,
     pub deployment_config: Option<String>,
     pub environment: String,
     pub environment_url: Option<String>,
@@ -40,16 +41,35 @@ pub struct DeployConfig {
 }
 
 impl DeployConfig {
-    /// `commit` is the commit to deploy, used by a `github` revision.
+    pub fn required_revision(&self) -> Result<Revision, InputError> {
+        self.revision
+            .clone()
+            .ok_or_else(|| InputError::new("revision", "is required to deploy"))
+    }
+
+    /// `commit` is the commit to deploy: a `github` revision uses it, and `{sha}` in an S3 key
+    /// is replaced by it (so a release train can ship an earlier commit's artifact).
     pub fn from_inputs(
         inputs: &Inputs,
         repo: Option<&RepoName>,
         commit: &CommitSha,
+        require_revision: bool,
     ) -> Result<Self, InputError> {
         let application = inputs.required("application")?.to_string();
         let group = inputs.required("deployment-group")?.to_string();
-        let revision = Revision::parse(inputs.required("revision")?, repo, commit)
-            .map_err(|e| InputError::new("revision", strip_input_prefix(&e.to_string())))?;
+        let revision = match inputs.get("revision") {
+            None if require_revision => {
+                return Err(InputError::new(
+                    "revision",
+                    "is required to deploy: s3://bucket/key.zip or github",
+                ))
+            }
+            None => None,
+            Some(raw) => Some(
+                Revision::parse(&raw.replace("{sha}", &commit.0), repo, commit)
+                    .map_err(|e| InputError::new("revision", strip_input_prefix(&e.to_string())))?,
+            ),
+        };
         let file_exists =
             FileExistsBehavior::parse(inputs.get_or("file-exists-behavior", "DISALLOW"))
                 .map_err(|e| InputError::new("file-exists-behavior", strip_input_prefix(&e)))?;
@@ -165,7 +185,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let c = DeployConfig::from_inputs(&base(), None, &sha()).unwrap();
+        let c = DeployConfig::from_inputs(&base(), None, &sha(), true).unwrap();
         assert_eq!(c.environment, "shop-production");
         assert!(c.wait && c.auto_rollback && c.require_pull_request && !c.dry_run);
         assert_eq!(c.timeout, Duration::from_secs(3600));
@@ -190,7 +210,7 @@ mod tests {
         ] {
             let mut i = base();
             i.set(name, value);
-            let e = DeployConfig::from_inputs(&i, None, &sha()).unwrap_err();
+            let e = DeployConfig::from_inputs(&i, None, &sha(), true).unwrap_err();
             assert_eq!(e.input, name, "{name}={value}: {e}");
             assert!(!e.message.starts_with("input '"), "{e}");
         }
@@ -198,7 +218,7 @@ mod tests {
             let mut i = base();
             i.set(missing, "");
             assert_eq!(
-                DeployConfig::from_inputs(&i, None, &sha())
+                DeployConfig::from_inputs(&i, None, &sha(), true)
                     .unwrap_err()
                     .input,
                 missing
@@ -207,11 +227,33 @@ mod tests {
     }
 
     #[test]
+    fn sha_placeholder_and_optional_revision() {
+        let mut i = base();
+        i.set("revision", "s3://artifacts/shop/{sha}.zip");
+        let c = DeployConfig::from_inputs(&i, None, &sha(), true).unwrap();
+        assert_eq!(
+            c.required_revision().unwrap().to_string(),
+            format!("s3://artifacts/shop/{}.zip", "a".repeat(40))
+        );
+        i.set("revision", "");
+        assert!(DeployConfig::from_inputs(&i, None, &sha(), false)
+            .unwrap()
+            .revision
+            .is_none());
+        assert_eq!(
+            DeployConfig::from_inputs(&i, None, &sha(), true)
+                .unwrap_err()
+                .input,
+            "revision"
+        );
+    }
+
+    #[test]
     fn slack_inputs_are_checked_without_echoing_secrets() {
         let mut i = base();
         i.set("slack-bot-token", "xoxb-secret");
         assert_eq!(
-            DeployConfig::from_inputs(&i, None, &sha())
+            DeployConfig::from_inputs(&i, None, &sha(), true)
                 .unwrap_err()
                 .input,
             "slack-channel"
@@ -221,7 +263,7 @@ mod tests {
             "slack-webhook-url",
             "hooks.slack.com/services/T/B/secretpart",
         );
-        let e = DeployConfig::from_inputs(&i, None, &sha()).unwrap_err();
+        let e = DeployConfig::from_inputs(&i, None, &sha(), true).unwrap_err();
         assert_eq!(e.input, "slack-webhook-url");
         assert!(!e.to_string().contains("secretpart"));
     }

@@ -22,6 +22,34 @@ pub fn deployed_commit(d: &DeploymentSnapshot) -> Option<CommitSha> {
         .then(|| CommitSha(sha.to_string()))
 }
 
+/// The newest successful deployment whose revision differs from what the group runs now: what
+/// a rollback redeploys.
+pub async fn previous_good(
+    cd: &CodeDeploy,
+    group: &GroupInfo,
+) -> Result<Option<DeploymentSnapshot>> {
+    let ids = cd
+        .list_deployments(
+            &group.application,
+            &group.name,
+            &[super::types::DeploymentStatus::parse("Succeeded")],
+        )
+        .await?;
+    let mut done = cd.batch_deployments(&ids).await?;
+    done.sort_by_key(|d| std::cmp::Reverse(d.create_time));
+    let current = match &group.last_successful {
+        Some(last) => done
+            .iter()
+            .find(|d| d.id == last.id)
+            .and_then(|d| d.revision.clone())
+            .or_else(|| group.target_revision.clone()),
+        None => group.target_revision.clone(),
+    };
+    Ok(done
+        .into_iter()
+        .find(|d| d.revision.is_some() && d.revision != current))
+}
+
 /// A refusal when `commit` is older than (an ancestor of) the commit the group last attempted.
 pub async fn older_than_last(
     cd: &CodeDeploy,
