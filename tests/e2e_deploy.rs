@@ -704,3 +704,100 @@ async fn rollback_without_history_is_a_configuration_error() {
     );
     assert!(!w.cd.ops().contains(&"CreateDeployment".to_string()));
 }
+
+/// A first deploy of SHA, then PRs 50 (schema), 51 (schema) and 52 (code) merged after it.
+async fn train_world() -> (World, Vec<String>) {
+    let w = World::new().await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    let first = run_blocking(
+        &w.run()
+            .input("revision", "s3://shop-artifacts/shop/{sha}.zip")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(first.code(), 0, "{}", first.stdout());
+    let merges: Vec<String> = (1..=3)
+        .map(|i| format!("{:0>40}", format!("e{i}")))
+        .collect();
+    for (i, (n, file)) in [
+        (50, "db/migrate/2_add_x.rb"),
+        (51, "db/migrate/3_add_y.rb"),
+        (52, "app/models/x.rb"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut spec = PrSpec::new(*n, &[(file, "added")]);
+        spec.merged = true;
+        spec.merge_sha = Some(merges[i].clone());
+        w.gh.add_pr(&spec);
+        w.gh.state.lock().unwrap().check_runs.push(json!({
+            "id": 100 + n, "name": "shipgate", "head_sha": spec.head_sha,
+            "status": "completed", "conclusion": "success",
+        }));
+    }
+    let head = merges[2].clone();
+    let mut st = w.gh.state.lock().unwrap();
+    st.compare
+        .insert((SHA.into(), head.clone()), "ahead".into());
+    st.compare_commits.insert(
+        (SHA.into(), head.clone()),
+        vec![
+            "f1".repeat(20),
+            merges[0].clone(),
+            merges[1].clone(),
+            "f2".repeat(20),
+            merges[2].clone(),
+        ],
+    );
+    drop(st);
+    (w, merges)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn release_train_ships_the_longest_unmixed_prefix() {
+    let (w, merges) = train_world().await;
+    let done = run_blocking(
+        &w.run_for(&merges[2])
+            .input("command", "release")
+            .input("revision", "s3://shop-artifacts/shop/{sha}.zip")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
+    assert!(
+        done.stdout()
+            .contains("release train ships #50, #51 (schema changes)"),
+        "{}",
+        done.stdout()
+    );
+    assert!(done
+        .stdout()
+        .contains("PR #52 waits for the next release: it carries code changes"));
+    assert_eq!(done.output("pull-requests").as_deref(), Some("[50,51]"));
+    let creates = w.cd.calls("CreateDeployment");
+    assert_eq!(creates.len(), 2);
+    assert_eq!(
+        creates[1]["revision"]["s3Location"]["key"],
+        format!("shop/{}.zip", merges[1])
+    );
+    assert!(done.summary.contains("Left for the next release: PR #52"));
+    assert_eq!(w.gh.comments(50).len(), 1);
+    assert_eq!(w.gh.comments(52).len(), 0, "PR 52 did not ship");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn release_train_with_a_fixed_artifact_cannot_ship_part_of_the_train() {
+    let (w, merges) = train_world().await;
+    let done = run_blocking(
+        &w.run_for(&merges[2])
+            .input("command", "release")
+            .input("revision", "s3://shop-artifacts/shop/latest.zip")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(done.code(), 1, "{}", done.stdout());
+    assert!(done.stdout().contains("names one fixed artifact"));
+    assert_eq!(
+        w.cd.calls("CreateDeployment").len(),
+        1,
+        "only the first deploy"
+    );
+}

@@ -9,12 +9,13 @@ use super::config::{DeployConfig, OnActive};
 use super::follow::{follow, wait_for_active, EndState, FollowOptions, Outcome, PollSchedule};
 use super::history;
 use super::revision::Revision;
+use super::train;
 use crate::app::{EXIT_FAILED, EXIT_OK};
 use crate::gate::action::{github_setup, CHECK_NAME};
 use crate::gate::policy::MIXED_RULE;
 use crate::github::{
-    pull_request_from_event, DeploymentState, GitHub, NewDeployment, NewDeploymentStatus,
-    PullRequest,
+    pull_request_from_event, CompareStatus, DeploymentState, GitHub, NewDeployment,
+    NewDeploymentStatus, PullRequest,
 };
 use crate::inputs::{ConfigError, Inputs};
 use crate::model::{ChangedFile, CommitSha, ReleaseKind};
@@ -30,6 +31,7 @@ pub async fn run(command: &str, ctx: &RunContext, inputs: &Inputs, runner: &Runn
     match command {
         "deploy" => deploy(ctx, inputs, runner).await,
         "rollback" => rollback(ctx, inputs, runner).await,
+        "release" => release(ctx, inputs, runner).await,
         other => Err(ConfigError(format!(
             "command '{other}' is not supported by this version of shipgate; use command: deploy"
         ))
@@ -194,6 +196,139 @@ async fn rollback(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<
     ship(&mut d, &aws, None).await
 }
 
+/// `shipgate release`: the PRs merged since the last successful deployment, in merge order;
+/// ship the longest prefix that is safe and does not mix schema and code, leave the rest.
+async fn release(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u8> {
+    let setup = github_setup(ctx, inputs)?;
+    let head = ctx.sha.clone().ok_or_else(|| {
+        ConfigError("no commit to release up to: GITHUB_SHA (or --sha) is not set".into())
+    })?;
+    let cfg = DeployConfig::from_inputs(inputs, Some(&setup.repo), &head, true)?;
+    let gh = setup.github;
+    let (follow_opts, retry) = follow_options(&cfg);
+    let cd = connect(retry).await;
+    let group = cd
+        .blue_green_group(&cfg.application, &cfg.group)
+        .await
+        .map_err(config_or_runtime)?;
+    let last_good = match &group.last_successful {
+        Some(last) => history::deployed_commit(
+            &cd.deployment(&last.id)
+                .await
+                .with_context(|| format!("reading the last successful deployment {}", last.id))?,
+        ),
+        None => None,
+    };
+    let Some(base) = last_good else {
+        return Err(ConfigError(format!(
+            "deployment group '{}' has no successful shipgate deployment to start a release train from; deploy once with command: deploy",
+            cfg.group
+        ))
+        .into());
+    };
+    let (status, commits) = gh
+        .compare_commits(&base.0, &head.0)
+        .await
+        .with_context(|| format!("listing the commits since {}", base.short()))?;
+    let mut merged: Vec<(usize, PullRequest)> =
+        if matches!(status, CompareStatus::Ahead | CompareStatus::Diverged) {
+            gh.recently_closed_pulls(300)
+                .await
+                .context("listing merged pull requests")?
+                .into_iter()
+                .filter(|p| p.merged)
+                .filter_map(|p| {
+                    let at = commits
+                        .iter()
+                        .position(|c| Some(c) == p.merge_commit_sha.as_ref())?;
+                    Some((at, p))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+    merged.sort_by_key(|(at, _)| *at);
+    if merged.is_empty() {
+        let msg = format!(
+            "Nothing to release: no PR was merged since {} ({}), the last successful deployment.",
+            base.short(),
+            cfg.group
+        );
+        println!("shipgate: {msg}");
+        runner.append_summary(&format!("## shipgate: nothing to release\n\n{msg}\n"))?;
+        runner.set_output("deployment-status", "skipped")?;
+        runner.set_output("rolled-back", "false")?;
+        runner.set_output("pull-requests", "[]")?;
+        return Ok(EXIT_OK);
+    }
+    let mut candidates = Vec::new();
+    for (_, pr) in merged {
+        let blocked = pr_block(&gh, &cfg, &pr).await?;
+        let (kind, mixed) = match blocked {
+            Some(_) => (ReleaseKind::None, None),
+            None => pr_kind(&gh, &cfg, &pr).await?,
+        };
+        candidates.push(train::Candidate {
+            pr,
+            kind,
+            blocked: blocked.or(mixed),
+        });
+    }
+    let plan = train::plan(candidates);
+    let commit = plan
+        .ship
+        .last()
+        .and_then(|p| p.merge_commit_sha.clone())
+        .unwrap_or_else(|| head.clone());
+    let revision = match cfg.revision_at(Some(&setup.repo), &commit)? {
+        r if commit != head && cfg.revision_is_fixed() => {
+            let mut d = Deployer::new(ctx, runner, &gh, &cfg, commit.clone(), r)?;
+            d.prs = plan.ship.clone();
+            d.left = plan.left.clone();
+            return d
+                .refuse("The train can only ship part of what was merged, but `revision` names one fixed artifact. Use `revision: github` or put `{sha}` in the S3 key so each commit has its own artifact.")
+                .await;
+        }
+        r => r,
+    };
+    let mut d = Deployer::new(ctx, runner, &gh, &cfg, commit, revision)?;
+    d.left = plan.left.clone();
+    if plan.ship.is_empty() {
+        let reason = plan
+            .left
+            .first()
+            .map(|(p, why)| {
+                format!(
+                    "The train cannot leave: PR #{} is first in line and {why}",
+                    p.number.0
+                )
+            })
+            .unwrap_or_else(|| "Nothing can ship.".into());
+        return d.refuse(&reason).await;
+    }
+    d.prs = plan.ship;
+    let shipping: Vec<String> = d.prs.iter().map(|p| format!("#{}", p.number.0)).collect();
+    println!(
+        "shipgate: release train ships {} ({} changes) up to {}",
+        shipping.join(", "),
+        plan.kind,
+        d.commit.short()
+    );
+    for (p, why) in &d.left {
+        println!(
+            "shipgate: PR #{} waits for the next release: {why}",
+            p.number.0
+        );
+    }
+    d.region = cd.region();
+    let aws = Aws {
+        cd,
+        group,
+        follow_opts,
+    };
+    attach_or_ship(&mut d, &aws).await
+}
+
 /// CodeDeploy, the checked group and how to follow.
 struct Aws {
     cd: CodeDeploy,
@@ -339,6 +474,69 @@ fn cancel_on_signal() -> CancellationToken {
     token
 }
 
+/// Why one merged PR must not ship: a hold label, or a gate that did not pass on its head.
+async fn pr_block(gh: &GitHub, cfg: &DeployConfig, pr: &PullRequest) -> Result<Option<String>> {
+    if pr
+        .labels
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(&cfg.hold_label))
+    {
+        return Ok(Some(format!(
+            "PR #{} carries the hold label `{}`. Remove the label when it may ship, then re-run this workflow.",
+            pr.number.0, cfg.hold_label
+        )));
+    }
+    let runs = gh
+        .check_runs(&pr.head_sha, CHECK_NAME)
+        .await
+        .with_context(|| format!("reading the gate's check run on PR #{}", pr.number.0))?;
+    Ok(match runs.first() {
+        None => Some(format!(
+            "The `{CHECK_NAME}` gate never ran on PR #{}'s head commit {}. Run the gate workflow on the PR (and make it a required check), then re-run this deploy.",
+            pr.number.0,
+            pr.head_sha.short()
+        )),
+        Some(run) if run.status != "completed" => Some(format!(
+            "The `{CHECK_NAME}` gate on PR #{} is still {}. Wait for it, then re-run this deploy.",
+            pr.number.0, run.status
+        )),
+        Some(run) if run.conclusion.as_deref() != Some("success") => Some(format!(
+            "The `{CHECK_NAME}` gate on PR #{} concluded `{}`. Fix its findings (or accept them on purpose) before shipping.",
+            pr.number.0,
+            run.conclusion.as_deref().unwrap_or("nothing")
+        )),
+        Some(_) => None,
+    })
+}
+
+/// What one PR carries, for the train. With `mixed-changes` other than `fail`, mixing is
+/// allowed and every PR counts as `none`. A mixed PR without the acceptance label is blocked.
+async fn pr_kind(
+    gh: &GitHub,
+    cfg: &DeployConfig,
+    pr: &PullRequest,
+) -> Result<(ReleaseKind, Option<String>)> {
+    if cfg.gate.mixed != crate::gate::policy::MixedPolicy::Fail {
+        return Ok((ReleaseKind::None, None));
+    }
+    let files = gh
+        .pull_request_files(pr.number)
+        .await
+        .with_context(|| format!("listing the files of PR #{}", pr.number.0))?;
+    let kind = cfg.gate.classifier.classify(&files).release_kind();
+    let accepted = format!("{}{MIXED_RULE}", cfg.gate.allow_label_prefix);
+    if kind == ReleaseKind::Mixed && !pr.labels.iter().any(|l| l.eq_ignore_ascii_case(&accepted)) {
+        return Ok((
+            kind,
+            Some(format!(
+                "PR #{} mixes schema and code without the `{accepted}` label",
+                pr.number.0
+            )),
+        ));
+    }
+    Ok((kind, None))
+}
+
 /// A forward deploy, or a rollback to an earlier revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -356,6 +554,8 @@ struct Deployer<'a> {
     revision: Revision,
     kind: Kind,
     prs: Vec<PullRequest>,
+    /// Release train: merged PRs this run leaves for later, with why.
+    left: Vec<(PullRequest, String)>,
     region: Option<String>,
     deployment_id: Option<String>,
     github_deployment: Option<u64>,
@@ -392,6 +592,7 @@ impl<'a> Deployer<'a> {
             revision,
             kind: Kind::Deploy,
             prs: Vec::new(),
+            left: Vec::new(),
             region: None,
             deployment_id: None,
             github_deployment: None,
@@ -441,43 +642,8 @@ impl<'a> Deployer<'a> {
             return Ok(None);
         }
         for pr in &self.prs {
-            if pr
-                .labels
-                .iter()
-                .any(|l| l.eq_ignore_ascii_case(&self.cfg.hold_label))
-            {
-                return Ok(Some(format!(
-                    "PR #{} carries the hold label `{}`. Remove the label when it may ship, then re-run this workflow.",
-                    pr.number.0, self.cfg.hold_label
-                )));
-            }
-            let runs = self
-                .gh
-                .check_runs(&pr.head_sha, CHECK_NAME)
-                .await
-                .with_context(|| format!("reading the gate's check run on PR #{}", pr.number.0))?;
-            match runs.first() {
-                None => {
-                    return Ok(Some(format!(
-                        "The `{CHECK_NAME}` gate never ran on PR #{}'s head commit {}. Run the gate workflow on the PR (and make it a required check), then re-run this deploy.",
-                        pr.number.0,
-                        pr.head_sha.short()
-                    )))
-                }
-                Some(run) if run.status != "completed" => {
-                    return Ok(Some(format!(
-                        "The `{CHECK_NAME}` gate on PR #{} is still {}. Wait for it, then re-run this deploy.",
-                        pr.number.0, run.status
-                    )))
-                }
-                Some(run) if run.conclusion.as_deref() != Some("success") => {
-                    return Ok(Some(format!(
-                        "The `{CHECK_NAME}` gate on PR #{} concluded `{}`. Fix its findings (or accept them on purpose) before shipping.",
-                        pr.number.0,
-                        run.conclusion.as_deref().unwrap_or("nothing")
-                    )))
-                }
-                Some(_) => {}
+            if let Some(reason) = pr_block(self.gh, self.cfg, pr).await? {
+                return Ok(Some(reason));
             }
         }
         self.mixed_release().await
@@ -525,8 +691,19 @@ impl<'a> Deployer<'a> {
             Kind::Deploy => headline,
             Kind::Rollback => format!("Rollback to {} · {headline}", self.revision),
         };
+        let details = self
+            .left
+            .iter()
+            .map(|(p, why)| {
+                format!(
+                    "Left for the next release: PR #{} {}: {why}",
+                    p.number.0, p.title
+                )
+            })
+            .collect();
         DeployReport {
             headline,
+            details,
             environment: self.cfg.environment.clone(),
             commit: self.commit.0.clone(),
             revision: self.revision.to_string(),

@@ -22,6 +22,8 @@ pub struct DeployConfig {
     pub group: String,
     /// `None` only for a rollback without an explicit revision.
     pub revision: Option<Revision>,
+    /// The `revision` input as given, to derive the revision of another commit.
+    pub revision_input: Option<String>,
     pub deployment_config: Option<String>,
     pub environment: String,
     pub environment_url: Option<String>,
@@ -41,6 +43,27 @@ pub struct DeployConfig {
 }
 
 impl DeployConfig {
+    /// The revision for `commit` (a release train may ship an earlier commit than the run's).
+    pub fn revision_at(
+        &self,
+        repo: Option<&RepoName>,
+        commit: &CommitSha,
+    ) -> Result<Revision, InputError> {
+        let raw = self
+            .revision_input
+            .as_deref()
+            .ok_or_else(|| InputError::new("revision", "is required to deploy"))?;
+        Revision::parse(&raw.replace("{sha}", &commit.0), repo, commit)
+            .map_err(|e| InputError::new("revision", strip_input_prefix(&e.to_string())))
+    }
+
+    /// An S3 artifact without `{sha}`: the same bundle whatever the commit.
+    pub fn revision_is_fixed(&self) -> bool {
+        self.revision_input
+            .as_deref()
+            .is_some_and(|r| r.starts_with("s3://") && !r.contains("{sha}"))
+    }
+
     pub fn required_revision(&self) -> Result<Revision, InputError> {
         self.revision
             .clone()
@@ -119,6 +142,7 @@ impl DeployConfig {
             }
         }
         Ok(DeployConfig {
+            revision_input: inputs.get("revision").map(str::to_string),
             environment: inputs.get_or("environment", &group).to_string(),
             application,
             group,

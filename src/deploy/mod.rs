@@ -9,6 +9,7 @@ pub mod config;
 pub mod follow;
 pub mod history;
 pub mod revision;
+pub mod train;
 pub mod types;
 
 pub use codedeploy::{ClientOptions, CodeDeploy, CodeDeployError, CreateRequest};

@@ -328,6 +328,52 @@ impl GitHub {
         Ok(CompareStatus::parse(&res.status))
     }
 
+    /// The commits from `base` (exclusive) to `head`, oldest first, and how they relate.
+    pub async fn compare_commits(
+        &self,
+        base: &str,
+        head: &str,
+    ) -> Result<(CompareStatus, Vec<CommitSha>), GitHubError> {
+        let mut commits = Vec::new();
+        let mut status = CompareStatus::Unknown;
+        for page in 1..=10 {
+            let res: RawCompare = self
+                .get(
+                    "compare commits",
+                    self.route(&format!("compare/{base}...{head}")),
+                    Some(&[("per_page", "100".to_string()), ("page", page.to_string())]),
+                )
+                .await?;
+            status = CompareStatus::parse(&res.status);
+            let n = res.commits.len();
+            commits.extend(res.commits.into_iter().map(|c| CommitSha(c.sha)));
+            if n < 100 {
+                break;
+            }
+        }
+        Ok((status, commits))
+    }
+
+    /// Recently closed PRs, newest update first (up to `limit`).
+    pub async fn recently_closed_pulls(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<PullRequest>, GitHubError> {
+        let raw: Vec<RawPull> = self
+            .get_all(
+                "list closed pull requests",
+                self.route("pulls"),
+                &[
+                    ("state", "closed".to_string()),
+                    ("sort", "updated".to_string()),
+                    ("direction", "desc".to_string()),
+                ],
+                limit,
+            )
+            .await?;
+        Ok(raw.into_iter().map(PullRequest::from).collect())
+    }
+
     pub async fn create_deployment(
         &self,
         req: &NewDeployment,

@@ -224,6 +224,13 @@ impl CompareStatus {
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawCompare {
     pub status: String,
+    #[serde(default)]
+    pub commits: Vec<RawCommit>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawCommit {
+    pub sha: String,
 }
 
 /// A GitHub Deployment to create.

@@ -40,6 +40,8 @@ pub struct State {
     pub deployment_statuses: Vec<(u64, Value)>,
     /// (base, head) → status.
     pub compare: HashMap<(String, String), String>,
+    /// (base, head) → the commits between, oldest first.
+    pub compare_commits: HashMap<(String, String), Vec<String>>,
     pub forbid_writes: bool,
     pub requests: Vec<Recorded>,
     pub unexpected: Vec<String>,
@@ -117,6 +119,7 @@ impl GitHubSim {
             Value::Null
         };
         v["merge_commit_sha"] = json!(pr.merge_sha);
+        v["state"] = json!(if pr.merged { "closed" } else { "open" });
         v["html_url"] = json!(format!(
             "https://github.com/{}/pull/{}",
             self.full_name(),
@@ -280,6 +283,17 @@ impl Respond for Router {
             }));
         }
         match (method.as_str(), parts.as_slice()) {
+            ("GET", ["pulls"]) => {
+                let state = query_param(req, "state").unwrap_or_else(|| "open".into());
+                let mut all: Vec<Value> = st
+                    .pulls
+                    .values()
+                    .filter(|p| state == "all" || p["state"] == json!(state))
+                    .cloned()
+                    .collect();
+                all.sort_by_key(|p| p["number"].as_u64());
+                ResponseTemplate::new(200).set_body_json(page(&all, req))
+            }
             ("GET", ["pulls", n]) => match n.parse().ok().and_then(|n: u64| st.pulls.get(&n)) {
                 Some(pr) => ResponseTemplate::new(200).set_body_json(pr.clone()),
                 None => not_found(),
@@ -388,10 +402,27 @@ impl Respond for Router {
             }
             ("GET", ["compare", spec]) => {
                 let (base, head) = spec.split_once("...").unwrap_or((spec, ""));
-                match st.compare.get(&(base.to_string(), head.to_string())) {
+                let key = (base.to_string(), head.to_string());
+                match st.compare.get(&key) {
                     Some(status) => {
                         let mut c = fixture("commit-comparison.json");
                         c["status"] = json!(status);
+                        let template = c["commits"][0].clone();
+                        let commits: Vec<Value> = st
+                            .compare_commits
+                            .get(&key)
+                            .cloned()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|sha| {
+                                let mut t = template.clone();
+                                t["sha"] = json!(sha);
+                                t
+                            })
+                            .collect();
+                        c["commits"] = Value::Array(
+                            page(&commits, req).as_array().cloned().unwrap_or_default(),
+                        );
                         ResponseTemplate::new(200).set_body_json(c)
                     }
                     None => not_found(),
