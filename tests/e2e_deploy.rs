@@ -255,6 +255,13 @@ async fn failed_deployment_is_rolled_back_reported_and_told_to_slack() {
     assert!(out.contains("AfterInstall"), "{out}");
     assert!(done.summary.contains("failed and was rolled back"));
     assert!(done.summary.contains("ScriptFailed"));
+    assert!(done.summary.contains("<summary>Log tail</summary>"));
+    assert!(done.summary.contains("relation \"orders\" does not exist"));
+    let comment = w.gh.comments(42)[0]["body"].as_str().unwrap().to_string();
+    assert!(
+        !comment.contains("Log tail"),
+        "log tails stay out of PR comments"
+    );
     assert!(done
         .summary
         .contains("**Rollback:** rollback deployment d-"));

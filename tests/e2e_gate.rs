@@ -280,3 +280,66 @@ async fn dry_run_writes_nothing_to_github() {
     assert!(sim.writes().is_empty());
     assert_eq!(done.output("verdict").as_deref(), Some("fail"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn checked_out_workspace_is_read_instead_of_the_contents_api() {
+    let sim = GitHubSim::start().await;
+    let ws = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(ws.path())
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q"]);
+    let file = "src/main/resources/db/migration/V2__drop_email.sql";
+    std::fs::create_dir_all(ws.path().join("src/main/resources/db/migration")).unwrap();
+    std::fs::write(
+        ws.path().join(file),
+        "-- drop the old column\nSET lock_wait_timeout = 5;\nALTER TABLE users DROP COLUMN email;\n",
+    )
+    .unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "drop"]);
+    let head = git(&["rev-parse", "HEAD"]);
+
+    let mut spec = PrSpec::new(21, &[(file, "added")]);
+    spec.head_sha = head.clone();
+    let pr = sim.add_pr(&spec);
+    let run = ActionRun::new(&sim.url(), &sim.full_name(), "pull_request", &pr_event(&pr))
+        .workspace(ws.path())
+        .env("GITHUB_SHA", &head);
+    let done = tokio::task::block_in_place(|| run.run());
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    assert!(
+        !sim.requests()
+            .iter()
+            .any(|r| r.path.contains("/contents/") && r.query.contains(&head)),
+        "the head file came from the workspace"
+    );
+    let runs = sim.check_runs();
+    let anns = runs[0]["output"]["annotations"].as_array().unwrap();
+    let drop = anns
+        .iter()
+        .find(|a| a["title"].as_str().unwrap_or("").starts_with("SG102"))
+        .unwrap_or_else(|| panic!("no SG102 annotation: {anns:?}"));
+    assert_eq!(drop["path"], file);
+    assert_eq!(drop["start_line"], 3);
+    assert_eq!(drop["annotation_level"], "failure");
+}

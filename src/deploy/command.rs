@@ -1087,7 +1087,8 @@ impl<'a> Deployer<'a> {
         self.set_github_status(state, &headline).await;
         self.comment_prs(&md).await;
         self.notify_slack(notice, failure).await;
-        self.runner.append_summary(&md)?;
+        r.log_tail = o.failure.as_ref().and_then(|f| f.log_tail.clone());
+        self.runner.append_summary(&report::markdown(&r))?;
         self.outputs(o.status.as_str(), o.rolled_back)?;
         Ok(if o.succeeded() { EXIT_OK } else { EXIT_FAILED })
     }

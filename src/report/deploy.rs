@@ -32,6 +32,8 @@ pub struct DeployReport {
     /// Why it failed / what to do, already in words.
     pub details: Vec<String>,
     pub rollback: Option<String>,
+    /// The failing script's log tail: job summary only, never the PR comment.
+    pub log_tail: Option<String>,
 }
 
 pub fn human(d: Duration) -> String {
@@ -92,6 +94,12 @@ pub fn markdown(r: &DeployReport) -> String {
     if let Some(rb) = &r.rollback {
         md.push_str(&format!("**Rollback:** {}\n\n", md_escape(rb)));
     }
+    if let Some(tail) = &r.log_tail {
+        md.push_str(&format!(
+            "<details><summary>Log tail</summary>\n\n<pre>{}</pre>\n</details>\n\n",
+            html_escape(&last_chars(tail, 4000))
+        ));
+    }
     if !r.timeline.is_empty() {
         md.push_str("| at | what |\n|---|---|\n");
         for (at, what) in &r.timeline {
@@ -103,6 +111,22 @@ pub fn markdown(r: &DeployReport) -> String {
         md.push_str(&format!("<sub>shipgate · [workflow run]({u})</sub>\n"));
     }
     md
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The end of a long log, where the error is.
+fn last_chars(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let tail: String = s.chars().skip(n - max).collect();
+    format!("…{tail}")
 }
 
 #[cfg(test)]
@@ -146,6 +170,10 @@ mod tests {
             duration: Some(Duration::from_secs(75)),
             details: vec!["AfterInstall failed on i-1: ScriptFailed".into()],
             rollback: Some("d-456 Succeeded".into()),
+            log_tail: Some(format!(
+                "{}\n[stderr]<b>relation missing</b>",
+                "x".repeat(5000)
+            )),
         };
         let md = markdown(&r);
         assert!(md.contains("**Deployment:** [`d-123`](https://console/d-123)"));
@@ -154,6 +182,8 @@ mod tests {
         assert!(md.contains("| +1m 15s | Failed |"));
         assert!(md.contains("> AfterInstall failed on i-1: ScriptFailed"));
         assert!(md.contains("**Rollback:** d-456 Succeeded"));
+        assert!(md.contains("<pre>…"));
+        assert!(md.contains("[stderr]&lt;b&gt;relation missing&lt;/b&gt;</pre>"));
     }
 
     #[test]
