@@ -4,8 +4,12 @@
 # Needs only git and the Rust toolchain; no GitHub or AWS account.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cargo build --quiet --manifest-path "$root/Cargo.toml"
-bin="$root/target/debug/shipgate"
+# SHIPGATE_BIN reuses a binary already built (CI builds it with the tests).
+bin="${SHIPGATE_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --quiet --manifest-path "$root/Cargo.toml"
+  bin="$root/target/debug/shipgate"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 g() { git -C "$work" -c user.name=demo -c user.email=demo@example.com -c commit.gpgsign=false "$@"; }
