@@ -137,7 +137,8 @@ async fn deploy(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u8
     if let Some(reason) = d.refusal().await? {
         return d.refuse(&reason).await;
     }
-    let aws = Aws::connect(&cfg, &mut d).await?;
+    let aws = Aws::open(&cfg).await?;
+    d.region = aws.cd.region();
     attach_or_ship(&mut d, &aws).await
 }
 
@@ -149,19 +150,14 @@ async fn rollback(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<
     let fallback = ctx.sha.clone().unwrap_or_else(|| CommitSha(String::new()));
     let cfg = DeployConfig::from_inputs(inputs, Some(&setup.repo), &fallback, false)?;
     let gh = setup.github;
-    let (follow_opts, retry) = follow_options(&cfg);
-    let cd = connect(retry).await;
-    let group = cd
-        .blue_green_group(&cfg.application, &cfg.group)
-        .await
-        .map_err(config_or_runtime)?;
+    let aws = Aws::open(&cfg).await?;
     let (revision, commit) = match cfg.revision.clone() {
         Some(r) => {
             let c = r.commit().cloned().unwrap_or(fallback);
             (r, c)
         }
         None => {
-            let Some(previous) = history::previous_good(&cd, &group)
+            let Some(previous) = history::previous_good(&aws.cd, &aws.group)
                 .await
                 .context("looking for the last good revision")?
             else {
@@ -187,12 +183,7 @@ async fn rollback(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<
     };
     let mut d = Deployer::new(ctx, runner, &gh, &cfg, commit, revision)?;
     d.kind = Kind::Rollback;
-    d.region = cd.region();
-    let aws = Aws {
-        cd,
-        group,
-        follow_opts,
-    };
+    d.region = aws.cd.region();
     ship(&mut d, &aws, None).await
 }
 
@@ -205,15 +196,11 @@ async fn release(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u
     })?;
     let cfg = DeployConfig::from_inputs(inputs, Some(&setup.repo), &head, true)?;
     let gh = setup.github;
-    let (follow_opts, retry) = follow_options(&cfg);
-    let cd = connect(retry).await;
-    let group = cd
-        .blue_green_group(&cfg.application, &cfg.group)
-        .await
-        .map_err(config_or_runtime)?;
-    let last_good = match &group.last_successful {
+    let aws = Aws::open(&cfg).await?;
+    let last_good = match &aws.group.last_successful {
         Some(last) => history::deployed_commit(
-            &cd.deployment(&last.id)
+            &aws.cd
+                .deployment(&last.id)
                 .await
                 .with_context(|| format!("reading the last successful deployment {}", last.id))?,
         ),
@@ -320,12 +307,7 @@ async fn release(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<u
             p.number.0
         );
     }
-    d.region = cd.region();
-    let aws = Aws {
-        cd,
-        group,
-        follow_opts,
-    };
+    d.region = aws.cd.region();
     attach_or_ship(&mut d, &aws).await
 }
 
@@ -338,10 +320,14 @@ struct Aws {
 
 impl Aws {
     /// The group must exist and be Blue/Green (else exit 2).
-    async fn connect(cfg: &DeployConfig, d: &mut Deployer<'_>) -> Result<Aws> {
+    async fn open(cfg: &DeployConfig) -> Result<Aws> {
         let (follow_opts, retry) = follow_options(cfg);
-        let cd = connect(retry).await;
-        d.region = cd.region();
+        let cd = CodeDeploy::connect(ClientOptions {
+            endpoint_url: None,
+            region: None,
+            retry,
+        })
+        .await;
         let group = cd
             .blue_green_group(&cfg.application, &cfg.group)
             .await
@@ -352,15 +338,6 @@ impl Aws {
             follow_opts,
         })
     }
-}
-
-async fn connect(retry: RetryPolicy) -> CodeDeploy {
-    CodeDeploy::connect(ClientOptions {
-        endpoint_url: None,
-        region: None,
-        retry,
-    })
-    .await
 }
 
 /// A re-run attaches to the deployment it already started for this commit; a new commit must

@@ -50,6 +50,12 @@ impl GitHubError {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Write {
+    Post,
+    Patch,
+}
+
 /// A client for one repository.
 #[derive(Clone)]
 pub struct GitHub {
@@ -100,12 +106,7 @@ impl GitHub {
         route: String,
         body: &Value,
     ) -> Result<R, GitHubError> {
-        let v: Value = self
-            .client
-            .post(&route, Some(body))
-            .await
-            .map_err(|e| map_error(what, e))?;
-        decode(what, v)
+        self.write(Write::Post, what, route, body).await
     }
 
     async fn patch<R: DeserializeOwned>(
@@ -114,12 +115,21 @@ impl GitHub {
         route: String,
         body: &Value,
     ) -> Result<R, GitHubError> {
-        let v: Value = self
-            .client
-            .patch(&route, Some(body))
-            .await
-            .map_err(|e| map_error(what, e))?;
-        decode(what, v)
+        self.write(Write::Patch, what, route, body).await
+    }
+
+    async fn write<R: DeserializeOwned>(
+        &self,
+        method: Write,
+        what: &str,
+        route: String,
+        body: &Value,
+    ) -> Result<R, GitHubError> {
+        let sent: Result<Value, octocrab::Error> = match method {
+            Write::Post => self.client.post(&route, Some(body)).await,
+            Write::Patch => self.client.patch(&route, Some(body)).await,
+        };
+        decode(what, sent.map_err(|e| map_error(what, e))?)
     }
 
     /// Fetches every page of a list endpoint (100 per page) up to `limit` items.
