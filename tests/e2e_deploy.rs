@@ -234,6 +234,7 @@ async fn merged_pr_ships_and_succeeds() {
         &["GetDeploymentGroup", "ListDeployments", "CreateDeployment"]
     );
     w.gh.assert_no_unexpected();
+    w.gh.assert_writes_match_schemas();
     w.no_secrets(&done);
 }
 
@@ -262,6 +263,7 @@ async fn failed_deployment_is_rolled_back_reported_and_told_to_slack() {
         !comment.contains("Log tail"),
         "log tails stay out of PR comments"
     );
+    w.gh.assert_writes_match_schemas();
     assert!(done
         .summary
         .contains("**Rollback:** rollback deployment d-"));
@@ -789,6 +791,7 @@ async fn release_train_ships_the_longest_unmixed_prefix() {
     assert!(done.summary.contains("Left for the next release: PR #52"));
     assert_eq!(w.gh.comments(50).len(), 1);
     assert_eq!(w.gh.comments(52).len(), 0, "PR 52 did not ship");
+    w.gh.assert_writes_match_schemas();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -85,6 +85,7 @@ async fn mixed_pr_fails_with_check_run_comment_summary_and_outputs() {
     assert!(!done.stderr().contains("ghs_testtoken123"));
     assert!(!done.summary.contains("ghs_testtoken123"));
     sim.assert_no_unexpected();
+    sim.assert_writes_match_schemas();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -137,6 +138,7 @@ async fn second_run_updates_the_comment_in_place() {
     assert_eq!(second.code(), 0, "{}", second.stdout());
     let comments = sim.comments(10);
     assert_eq!(comments.len(), 1, "one sticky comment");
+    sim.assert_writes_match_schemas();
     let body = comments[0]["body"].as_str().unwrap();
     assert!(
         body.contains("accepted by label `shipgate:allow-SG001`"),

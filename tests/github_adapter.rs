@@ -72,6 +72,7 @@ async fn annotations_are_sent_fifty_per_request() {
         120
     );
     sim.assert_no_unexpected();
+    sim.assert_writes_match_schemas();
 }
 
 #[tokio::test]
@@ -134,4 +135,17 @@ async fn webhook_pull_request_payload_parses() {
     assert_eq!(pr.labels, vec!["bug".to_string()]);
     assert!(!pr.merged);
     assert!(!pr.is_fork());
+}
+
+#[test]
+fn request_schemas_reject_bad_bodies() {
+    let schemas = support::github::fixture("request-schemas.json");
+    let statuses =
+        &schemas["POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"];
+    let v = jsonschema::validator_for(statuses).unwrap();
+    assert!(v.is_valid(&serde_json::json!({"state": "success"})));
+    assert!(!v.is_valid(&serde_json::json!({"state": "shipped"})));
+    let check = &schemas["POST /repos/{owner}/{repo}/check-runs"];
+    let v = jsonschema::validator_for(check).unwrap();
+    assert!(!v.is_valid(&serde_json::json!({"name": "x", "head_sha": "a", "details_url": null})));
 }

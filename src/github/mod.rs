@@ -16,6 +16,8 @@ use serde_json::{json, Value};
 /// The API answers at most this many files for one PR.
 pub const MAX_PR_FILES: usize = 3000;
 const PER_PAGE: usize = 100;
+/// The check-runs API limits `output.summary` to 65,535 characters.
+const MAX_SUMMARY: usize = 65_000;
 /// The check-runs API takes at most this many annotations per request.
 pub const ANNOTATIONS_PER_REQUEST: usize = 50;
 
@@ -264,18 +266,21 @@ impl GitHub {
     pub async fn publish_check_run(&self, run: &CheckRunReport) -> Result<u64, GitHubError> {
         let mut batches = run.annotations.chunks(ANNOTATIONS_PER_REQUEST);
         let first = batches.next().unwrap_or(&[]);
-        let body = json!({
+        let mut body = json!({
             "name": run.name,
             "head_sha": run.head_sha.0,
             "status": "completed",
             "conclusion": run.conclusion.as_str(),
-            "details_url": run.details_url,
             "output": {
                 "title": run.title,
-                "summary": run.summary,
+                "summary": truncate(&run.summary, MAX_SUMMARY),
                 "annotations": first,
             }
         });
+        // The schema types it as a string: an absent URL must be absent, not null.
+        if let Some(url) = &run.details_url {
+            body["details_url"] = json!(url);
+        }
         let created: RawId = self
             .post("create check run", self.route("check-runs"), &body)
             .await?;
@@ -283,7 +288,7 @@ impl GitHub {
             let body = json!({
                 "output": {
                     "title": run.title,
-                    "summary": run.summary,
+                    "summary": truncate(&run.summary, MAX_SUMMARY),
                     "annotations": batch,
                 }
             });

@@ -179,6 +179,51 @@ impl GitHubSim {
         self.state.lock().unwrap().check_runs.clone()
     }
 
+    /// Checks every body shipgate wrote against GitHub's OpenAPI request schema of its endpoint
+    /// (`tests/fixtures/github/request-schemas.json`, trimmed from the official description).
+    pub fn assert_writes_match_schemas(&self) {
+        let schemas = fixture("request-schemas.json");
+        let writes = self.writes();
+        assert!(!writes.is_empty(), "nothing was written");
+        for w in writes {
+            let rest = w
+                .path
+                .trim_start_matches("/api/v3")
+                .trim_start_matches(&format!("/repos/{}/{}/", self.owner, self.repo))
+                .to_string();
+            let parts: Vec<&str> = rest.split('/').collect();
+            let template = match (w.method.as_str(), parts.as_slice()) {
+                ("POST", ["check-runs"]) => "/repos/{owner}/{repo}/check-runs",
+                ("PATCH", ["check-runs", _]) => "/repos/{owner}/{repo}/check-runs/{check_run_id}",
+                ("POST", ["issues", _, "comments"]) => {
+                    "/repos/{owner}/{repo}/issues/{issue_number}/comments"
+                }
+                ("PATCH", ["issues", "comments", _]) => {
+                    "/repos/{owner}/{repo}/issues/comments/{comment_id}"
+                }
+                ("POST", ["deployments"]) => "/repos/{owner}/{repo}/deployments",
+                ("POST", ["deployments", _, "statuses"]) => {
+                    "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+                }
+                _ => panic!("no schema for {} {}", w.method, w.path),
+            };
+            let schema = &schemas[format!("{} {template}", w.method)];
+            assert!(schema.is_object(), "schema missing for {template}");
+            let validator = jsonschema::validator_for(schema).expect("schema compiles");
+            let errors: Vec<String> = validator
+                .iter_errors(&w.body)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{} {}: {errors:?}\nbody: {}",
+                w.method,
+                w.path,
+                w.body
+            );
+        }
+    }
+
     pub fn assert_no_unexpected(&self) {
         let st = self.state.lock().unwrap();
         assert!(
