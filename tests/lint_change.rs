@@ -271,3 +271,22 @@ fn registry_lists_every_required_rule_in_id_order() {
     let sg001 = r.iter().find(|d| d.id == "SG001").expect("SG001");
     assert_eq!(sg001.severity, Severity::Error);
 }
+
+#[test]
+fn tables_created_earlier_in_the_pr_are_not_existing_tables() {
+    let a = "db/migrate/20240101000000_create_coupons.rb";
+    let b = "db/migrate/20240102000000_index_coupons.rb";
+    let tree = Tree::default()
+        .head(
+            a,
+            &migration("create_table :coupons do |t|\n      t.string :code\n    end"),
+        )
+        .head(b, &migration("add_index :coupons, :code"));
+    // Listed out of order on purpose: version order decides.
+    let files = [changed(b, FileStatus::Added), changed(a, FileStatus::Added)];
+    let f = run(&tree, &files, &files, Dialect::Postgres);
+    assert!(!rules(&f).contains(&"SG401"), "{f:#?}");
+    // Alone, the index migration is on an existing table.
+    let only = [changed(b, FileStatus::Added)];
+    assert!(rules(&run(&tree, &only, &only, Dialect::Postgres)).contains(&"SG401"));
+}
