@@ -237,6 +237,8 @@ pub fn lint_change(
     out.extend(rules::sg007_sidekiq_enqueue_before_handler::check_pr(
         all, tree,
     ));
+    out.extend(rules::sg008_sidekiq_signature_change::check_pr(all, tree));
+    out.extend(rules::sg009_schema_dump_drift::check_pr(all, tree));
     out
 }
 
