@@ -207,7 +207,8 @@ fn lower_in(
             line: at,
             first_line: line,
             end_line: end_line.max(at),
-            column: (at == line).then_some(s.column),
+            // A nested body's first line starts mid-line in the file: its column is unknown.
+            column: (at == line && !(depth > 0 && s.line == 1)).then_some(s.column),
             assured: false,
             in_transaction: in_tx,
             group,
