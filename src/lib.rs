@@ -2,7 +2,17 @@
 //!
 //! The binary (`main.rs`) is thin; everything lives here so integration tests can reach it.
 
+pub mod app;
+pub mod cli;
 pub mod deploy;
+pub mod gate;
+pub mod git;
+pub mod github;
+pub mod inputs;
 pub mod lint;
 pub mod model;
+pub mod report;
+pub mod retry;
+pub mod runner;
+pub mod secret;
 pub mod slack;

@@ -1,0 +1,5 @@
+class AddNicknameToUsers < ActiveRecord::Migration[7.1]
+  def change
+    add_column :users, :nickname, :string
+  end
+end

@@ -1,0 +1,4 @@
+class User < ApplicationRecord
+  validates :email, presence: true
+  validates :nickname, presence: true
+end

@@ -1,0 +1,54 @@
+//! The gate's decision over one change set: pure apart from the file reads of the tree.
+
+use super::classify::Classification;
+use super::config::GateConfig;
+use super::policy;
+use crate::lint::{self, SourceTree};
+use crate::model::{ChangedFile, Finding, ReleaseKind, Severity, Verdict};
+
+/// What the gate found and decided.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub classification: Classification,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+    pub release_kind: ReleaseKind,
+}
+
+impl Evaluation {
+    /// Findings that still count (not accepted).
+    pub fn open_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.accepted.is_none())
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.open_findings()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+pub fn evaluate(
+    files: &[ChangedFile],
+    tree: &dyn SourceTree,
+    labels: &[String],
+    cfg: &GateConfig,
+) -> Evaluation {
+    let classification = cfg.classifier.classify(files);
+    let mut findings = policy::separation_findings(&classification, cfg.mixed);
+    findings.extend(lint::lint_change(
+        &classification.schema,
+        files,
+        tree,
+        &cfg.lint,
+    ));
+    policy::apply_labels(&mut findings, labels, &cfg.allow_label_prefix);
+    findings.sort_by(|a, b| (&a.path, a.line, &a.rule).cmp(&(&b.path, b.line, &b.rule)));
+    let verdict = Verdict::from_findings(&findings);
+    Evaluation {
+        release_kind: classification.release_kind(),
+        classification,
+        findings,
+        verdict,
+    }
+}

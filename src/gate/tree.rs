@@ -1,0 +1,98 @@
+//! The two trees of a change, as the lint reads them: from local git, or in Actions from the
+//! checked-out workspace with the contents API as the fallback.
+
+use crate::git::Repo;
+use crate::github::GitHub;
+use crate::lint::SourceTree;
+use crate::model::{ChangedFile, CommitSha};
+use std::path::PathBuf;
+
+/// Both sides read from a local repository at two revisions.
+pub struct GitTree {
+    pub repo: Repo,
+    pub base: String,
+    pub head: String,
+}
+
+impl SourceTree for GitTree {
+    fn head_file(&self, path: &str) -> Option<String> {
+        self.repo.show(&self.head, path)
+    }
+
+    fn base_file(&self, path: &str) -> Option<String> {
+        self.repo.show(&self.base, path)
+    }
+
+    fn head_paths(&self, prefix: &str) -> Vec<String> {
+        self.repo.ls_tree(&self.head, prefix)
+    }
+}
+
+/// In Actions: head files from the workspace when it is checked out at the PR head (or its
+/// merge commit), base files from the workspace's git history when the clone is deep enough,
+/// and the contents API for everything else.
+pub struct ActionTree {
+    pub github: GitHub,
+    pub head_sha: CommitSha,
+    pub base_sha: CommitSha,
+    /// A workspace whose HEAD is the PR head or merge commit.
+    pub workspace: Option<PathBuf>,
+    /// The PR's changed files: the name search's fallback without a workspace.
+    pub changed: Vec<ChangedFile>,
+    pub runtime: tokio::runtime::Handle,
+}
+
+impl ActionTree {
+    /// Uses the workspace only when its HEAD is one of `accepted` commits.
+    pub fn usable_workspace(dir: Option<PathBuf>, accepted: &[&CommitSha]) -> Option<PathBuf> {
+        let dir = dir?;
+        let head = Repo::new(&dir).rev_parse("HEAD").ok()?;
+        accepted.iter().any(|sha| sha.0 == head).then_some(dir)
+    }
+
+    fn fetch(&self, path: &str, reference: &CommitSha) -> Option<String> {
+        // The lint is synchronous and runs on a blocking thread (`spawn_blocking`), where
+        // waiting on the runtime's handle is allowed.
+        let result = self
+            .runtime
+            .block_on(self.github.file_at(path, &reference.0));
+        match result {
+            Ok(text) => text,
+            Err(e) => {
+                tracing::warn!("could not read {path} at {}: {e}", reference.short());
+                None
+            }
+        }
+    }
+}
+
+impl SourceTree for ActionTree {
+    fn head_file(&self, path: &str) -> Option<String> {
+        match &self.workspace {
+            Some(dir) => std::fs::read_to_string(dir.join(path)).ok(),
+            None => self.fetch(path, &self.head_sha),
+        }
+    }
+
+    fn base_file(&self, path: &str) -> Option<String> {
+        if let Some(dir) = &self.workspace {
+            let repo = Repo::new(dir);
+            if repo.rev_parse(&self.base_sha.0).is_ok() {
+                return repo.show(&self.base_sha.0, path);
+            }
+        }
+        self.fetch(path, &self.base_sha)
+    }
+
+    fn head_paths(&self, prefix: &str) -> Vec<String> {
+        match &self.workspace {
+            Some(dir) => Repo::new(dir).ls_tree("HEAD", prefix),
+            None => self
+                .changed
+                .iter()
+                .filter(|f| f.path.starts_with(prefix))
+                .map(|f| f.path.clone())
+                .collect(),
+        }
+    }
+}

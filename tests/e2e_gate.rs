@@ -1,0 +1,282 @@
+//! The gate end to end: the built binary run as the Actions runner runs it, against the
+//! simulated GitHub.
+
+mod support;
+
+use serde_json::json;
+use support::github::{fixture, GitHubSim, PrSpec};
+use support::runner::ActionRun;
+
+fn pr_event(pr: &serde_json::Value) -> serde_json::Value {
+    let mut e = fixture("event-pull_request-opened.json");
+    e["number"] = pr["number"].clone();
+    e["pull_request"] = pr.clone();
+    e
+}
+
+async fn gate(sim: &GitHubSim, spec: &PrSpec) -> (ActionRun, support::runner::Finished) {
+    let pr = sim.add_pr(spec);
+    let run = ActionRun::new(&sim.url(), &sim.full_name(), "pull_request", &pr_event(&pr));
+    let done = tokio::task::block_in_place(|| run.run());
+    (run, done)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mixed_pr_fails_with_check_run_comment_summary_and_outputs() {
+    let sim = GitHubSim::start().await;
+    let spec = PrSpec::new(
+        7,
+        &[
+            ("db/migrate/20240301000000_add_nickname.rb", "added"),
+            ("app/models/user.rb", "modified"),
+            ("README.md", "modified"),
+        ],
+    );
+    sim.set_content(
+        &spec.head_sha,
+        "db/migrate/20240301000000_add_nickname.rb",
+        "class AddNickname < ActiveRecord::Migration[7.1]\n  def change\n    add_column :users, :nickname, :string\n  end\nend\n",
+    );
+    let (_run, done) = gate(&sim, &spec).await;
+    assert_eq!(
+        done.code(),
+        1,
+        "stdout: {}\nstderr: {}",
+        done.stdout(),
+        done.stderr()
+    );
+    assert_eq!(done.output("verdict").as_deref(), Some("fail"));
+    assert_eq!(done.output("release-kind").as_deref(), Some("mixed"));
+    assert_eq!(done.output("findings").as_deref(), Some("1"));
+    assert!(done.summary.contains("❌ shipgate: Not safe to deploy"));
+    assert!(done.summary.contains("SG001"));
+
+    let runs = sim.check_runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["name"], "shipgate");
+    assert_eq!(runs[0]["conclusion"], "failure");
+    assert_eq!(runs[0]["head_sha"], json!(spec.head_sha));
+    let ann = &runs[0]["output"]["annotations"][0];
+    assert_eq!(ann["path"], "db/migrate/20240301000000_add_nickname.rb");
+    assert_eq!(ann["start_line"], 1);
+    assert_eq!(ann["annotation_level"], "failure");
+
+    let comments = sim.comments(7);
+    assert_eq!(comments.len(), 1);
+    let body = comments[0]["body"].as_str().unwrap();
+    assert!(body.starts_with("<!-- shipgate:gate -->"));
+    assert!(body.contains("Split it"));
+
+    // The token is sent, and never printed.
+    let reqs = sim.requests();
+    let auth: Vec<_> = reqs.iter().map(|r| r.authorization.clone()).collect();
+    assert!(
+        auth.iter()
+            .all(|a| a.as_deref() == Some("Bearer ghs_testtoken123")),
+        "{auth:?}"
+    );
+    // The only place the token appears is the runner's mask command, which hides it.
+    let out = done.stdout();
+    assert!(out.contains("::add-mask::ghs_testtoken123"));
+    assert!(out
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .all(|l| !l.contains("ghs_testtoken123")));
+    assert!(!done.stderr().contains("ghs_testtoken123"));
+    assert!(!done.summary.contains("ghs_testtoken123"));
+    sim.assert_no_unexpected();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_only_pr_passes() {
+    let sim = GitHubSim::start().await;
+    let spec = PrSpec::new(8, &[("db/migrate/20240301000000_add_nickname.rb", "added")]);
+    sim.set_content(
+        &spec.head_sha,
+        "db/migrate/20240301000000_add_nickname.rb",
+        "class AddNickname < ActiveRecord::Migration[7.1]\n  def change\n    add_column :users, :nickname, :string\n  end\nend\n",
+    );
+    let (_run, done) = gate(&sim, &spec).await;
+    assert_eq!(done.code(), 0, "{}{}", done.stdout(), done.stderr());
+    assert_eq!(done.output("verdict").as_deref(), Some("pass"));
+    assert_eq!(done.output("release-kind").as_deref(), Some("schema"));
+    assert_eq!(sim.check_runs()[0]["conclusion"], "success");
+    sim.assert_no_unexpected();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn code_only_pr_passes() {
+    let sim = GitHubSim::start().await;
+    let spec = PrSpec::new(
+        9,
+        &[("app/models/user.rb", "modified"), ("docs/x.md", "added")],
+    );
+    let (_run, done) = gate(&sim, &spec).await;
+    assert_eq!(done.code(), 0, "{}{}", done.stdout(), done.stderr());
+    assert_eq!(done.output("release-kind").as_deref(), Some("code"));
+    assert_eq!(done.output("findings").as_deref(), Some("0"));
+    sim.assert_no_unexpected();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn second_run_updates_the_comment_in_place() {
+    let sim = GitHubSim::start().await;
+    let spec = PrSpec::new(10, &[("db/migrate/1_a.rb", "added"), ("app/a.rb", "added")]);
+    sim.set_content(
+        &spec.head_sha,
+        "db/migrate/1_a.rb",
+        "class A < ActiveRecord::Migration[7.1]\nend\n",
+    );
+    let (run, first) = gate(&sim, &spec).await;
+    assert_eq!(first.code(), 1);
+    // The author adds the acceptance label and the workflow runs again.
+    let mut relabeled = spec.clone();
+    relabeled.labels = vec!["shipgate:allow-SG001".into()];
+    sim.add_pr(&relabeled);
+    let second = tokio::task::block_in_place(|| run.run());
+    assert_eq!(second.code(), 0, "{}", second.stdout());
+    let comments = sim.comments(10);
+    assert_eq!(comments.len(), 1, "one sticky comment");
+    let body = comments[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("accepted by label `shipgate:allow-SG001`"),
+        "{body}"
+    );
+    let writes: Vec<String> = sim
+        .writes()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        writes,
+        vec![
+            "POST /repos/octo-org/shop/check-runs",
+            "POST /repos/octo-org/shop/issues/10/comments",
+            "POST /repos/octo-org/shop/check-runs",
+            format!(
+                "PATCH /repos/octo-org/shop/issues/comments/{}",
+                comments[0]["id"]
+            )
+            .as_str(),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fork_pr_with_read_only_token_still_reports() {
+    let sim = GitHubSim::start().await;
+    let mut spec = PrSpec::new(11, &[("db/migrate/1_a.rb", "added"), ("app/a.rb", "added")]);
+    spec.fork = true;
+    sim.set_content(
+        &spec.head_sha,
+        "db/migrate/1_a.rb",
+        "class A < ActiveRecord::Migration[7.1]\nend\n",
+    );
+    sim.forbid_writes();
+    let (_run, done) = gate(&sim, &spec).await;
+    assert_eq!(done.code(), 1, "{}{}", done.stdout(), done.stderr());
+    let out = done.stdout();
+    assert!(
+        out.contains("::warning::shipgate could not publish the check run: the token is read-only")
+    );
+    assert!(out.contains("::error file=db/migrate/1_a.rb,line=1,title=SG001 error::"));
+    assert!(done.summary.contains("SG001"));
+    assert_eq!(done.output("verdict").as_deref(), Some("fail"));
+    assert!(sim.check_runs().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn files_are_paginated() {
+    let sim = GitHubSim::start().await;
+    let files: Vec<(String, &str)> = (0..250)
+        .map(|i| (format!("app/m{i}.rb"), "added"))
+        .collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+    let spec = PrSpec::new(12, &refs);
+    let (_run, done) = gate(&sim, &spec).await;
+    assert_eq!(done.code(), 0);
+    let pages: Vec<String> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/pulls/12/files"))
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(
+        pages,
+        vec![
+            "per_page=100&page=1",
+            "per_page=100&page=2",
+            "per_page=100&page=3"
+        ]
+    );
+    assert!(done.stdout().contains("changes 250 file(s)"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_input_exits_2_names_it_and_sends_nothing() {
+    let sim = GitHubSim::start().await;
+    let spec = PrSpec::new(13, &[("db/migrate/1_a.rb", "added")]);
+    let pr = sim.add_pr(&spec);
+    for (name, value) in [
+        ("mixed-changes", "sometimes"),
+        ("sql-dialect", "oracle"),
+        ("dry-run", "perhaps"),
+    ] {
+        let run = ActionRun::new(&sim.url(), &sim.full_name(), "pull_request", &pr_event(&pr))
+            .input(name, value);
+        let done = tokio::task::block_in_place(|| run.run());
+        assert_eq!(done.code(), 2, "{name}: {}", done.stderr());
+        assert!(
+            done.stderr().contains(&format!("input '{name}'")),
+            "{}",
+            done.stderr()
+        );
+        assert!(done
+            .stdout()
+            .contains(&format!("::error title=shipgate::input '{name}'")));
+    }
+    let run = ActionRun::new(&sim.url(), &sim.full_name(), "pull_request", &pr_event(&pr))
+        .env("INPUT_GITHUB-TOKEN", "");
+    let done = tokio::task::block_in_place(|| run.run());
+    assert_eq!(done.code(), 2);
+    assert!(done.stderr().contains("input 'github-token'"));
+    assert!(
+        sim.requests().is_empty(),
+        "nothing may be sent on bad input"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gate_outside_a_pr_event_is_a_configuration_error() {
+    let sim = GitHubSim::start().await;
+    let run = ActionRun::new(
+        &sim.url(),
+        &sim.full_name(),
+        "push",
+        &fixture("event-push.json"),
+    )
+    .input("command", "gate");
+    let done = tokio::task::block_in_place(|| run.run());
+    assert_eq!(done.code(), 2);
+    assert!(done.stderr().contains("needs a pull_request event"));
+    assert!(sim.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_writes_nothing_to_github() {
+    let sim = GitHubSim::start().await;
+    let spec = PrSpec::new(14, &[("db/migrate/1_a.rb", "added"), ("app/a.rb", "added")]);
+    sim.set_content(
+        &spec.head_sha,
+        "db/migrate/1_a.rb",
+        "class A < ActiveRecord::Migration[7.1]\nend\n",
+    );
+    let pr = sim.add_pr(&spec);
+    let run = ActionRun::new(&sim.url(), &sim.full_name(), "pull_request", &pr_event(&pr))
+        .input("dry-run", "true");
+    let done = tokio::task::block_in_place(|| run.run());
+    assert_eq!(done.code(), 1);
+    assert!(done.stdout().contains("dry-run: would publish check run"));
+    assert!(sim.writes().is_empty());
+    assert_eq!(done.output("verdict").as_deref(), Some("fail"));
+}

@@ -1,0 +1,501 @@
+//! A simulated GitHub REST API (wiremock) with in-memory state: PRs, files, contents,
+//! comments, check runs, deployments. Answers reuse the real example payloads in
+//! `tests/fixtures/github/`. Any request nobody expected is recorded, and tests assert none.
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/github/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub body: Value,
+    pub authorization: Option<String>,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub pulls: HashMap<u64, Value>,
+    pub files: HashMap<u64, Vec<Value>>,
+    /// (ref, path) → text.
+    pub contents: HashMap<(String, String), String>,
+    /// issue number → comments.
+    pub comments: HashMap<u64, Vec<Value>>,
+    pub check_runs: Vec<Value>,
+    pub commit_pulls: HashMap<String, Vec<u64>>,
+    pub deployments: Vec<Value>,
+    pub deployment_statuses: Vec<(u64, Value)>,
+    /// (base, head) → status.
+    pub compare: HashMap<(String, String), String>,
+    /// (base, head) → the commits between, oldest first.
+    pub compare_commits: HashMap<(String, String), Vec<String>>,
+    pub forbid_writes: bool,
+    pub requests: Vec<Recorded>,
+    pub unexpected: Vec<String>,
+    next_id: u64,
+}
+
+impl State {
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        1000 + self.next_id
+    }
+}
+
+pub struct GitHubSim {
+    pub server: MockServer,
+    pub state: Arc<Mutex<State>>,
+    pub owner: String,
+    pub repo: String,
+}
+
+pub const OWNER: &str = "octo-org";
+pub const REPO: &str = "shop";
+
+impl GitHubSim {
+    pub async fn start() -> Self {
+        let server = MockServer::start().await;
+        let state = Arc::new(Mutex::new(State::default()));
+        Mock::given(any())
+            .respond_with(Router {
+                state: state.clone(),
+                prefix: format!("/repos/{OWNER}/{REPO}/"),
+            })
+            .mount(&server)
+            .await;
+        GitHubSim {
+            server,
+            state,
+            owner: OWNER.into(),
+            repo: REPO.into(),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.uri()
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.repo)
+    }
+
+    /// Adds a PR built from the REST example, with these numbers, SHAs, labels and files.
+    pub fn add_pr(&self, pr: &PrSpec) -> Value {
+        let mut v = fixture("pull-request.json");
+        v["number"] = json!(pr.number);
+        v["title"] = json!(pr.title);
+        v["head"]["sha"] = json!(pr.head_sha);
+        v["base"]["sha"] = json!(pr.base_sha);
+        v["base"]["ref"] = json!("main");
+        v["base"]["repo"]["full_name"] = json!(self.full_name());
+        v["head"]["repo"]["full_name"] = json!(if pr.fork {
+            "someone/shop".to_string()
+        } else {
+            self.full_name()
+        });
+        v["labels"] = Value::Array(
+            pr.labels
+                .iter()
+                .map(|l| json!({"id": 1, "name": l, "color": "ededed", "default": false}))
+                .collect(),
+        );
+        v["merged"] = json!(pr.merged);
+        v["merged_at"] = if pr.merged {
+            json!("2026-11-28T10:00:00Z")
+        } else {
+            Value::Null
+        };
+        v["merge_commit_sha"] = json!(pr.merge_sha);
+        v["state"] = json!(if pr.merged { "closed" } else { "open" });
+        v["html_url"] = json!(format!(
+            "https://github.com/{}/pull/{}",
+            self.full_name(),
+            pr.number
+        ));
+        let template = fixture("diff-entry-items.json")[0].clone();
+        let files: Vec<Value> = pr
+            .files
+            .iter()
+            .map(|(path, status)| {
+                let mut f = template.clone();
+                f["filename"] = json!(path);
+                f["status"] = json!(status);
+                f
+            })
+            .collect();
+        let mut st = self.state.lock().unwrap();
+        st.pulls.insert(pr.number, v.clone());
+        st.files.insert(pr.number, files);
+        v
+    }
+
+    pub fn set_content(&self, reference: &str, path: &str, text: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .contents
+            .insert((reference.into(), path.into()), text.into());
+    }
+
+    pub fn forbid_writes(&self) {
+        self.state.lock().unwrap().forbid_writes = true;
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .collect()
+    }
+
+    pub fn comments(&self, issue: u64) -> Vec<Value> {
+        self.state
+            .lock()
+            .unwrap()
+            .comments
+            .get(&issue)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn check_runs(&self) -> Vec<Value> {
+        self.state.lock().unwrap().check_runs.clone()
+    }
+
+    pub fn assert_no_unexpected(&self) {
+        let st = self.state.lock().unwrap();
+        assert!(
+            st.unexpected.is_empty(),
+            "unexpected requests: {:?}",
+            st.unexpected
+        );
+    }
+}
+
+/// A PR to simulate.
+#[derive(Debug, Clone)]
+pub struct PrSpec {
+    pub number: u64,
+    pub title: String,
+    pub head_sha: String,
+    pub base_sha: String,
+    pub merge_sha: Option<String>,
+    pub merged: bool,
+    pub fork: bool,
+    pub labels: Vec<String>,
+    pub files: Vec<(String, String)>,
+}
+
+impl PrSpec {
+    pub fn new(number: u64, files: &[(&str, &str)]) -> Self {
+        PrSpec {
+            number,
+            title: format!("PR {number}"),
+            head_sha: format!("{:0>40}", format!("{number}aa")),
+            base_sha: format!("{:0>40}", "bb"),
+            merge_sha: None,
+            merged: false,
+            fork: false,
+            labels: vec![],
+            files: files
+                .iter()
+                .map(|(p, s)| (p.to_string(), s.to_string()))
+                .collect(),
+        }
+    }
+}
+
+struct Router {
+    state: Arc<Mutex<State>>,
+    prefix: String,
+}
+
+fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.url
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn page(items: &[Value], req: &Request) -> Value {
+    let per_page: usize = query_param(req, "per_page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let page: usize = query_param(req, "page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let start = (page - 1) * per_page;
+    Value::Array(items.iter().skip(start).take(per_page).cloned().collect())
+}
+
+fn not_found() -> ResponseTemplate {
+    ResponseTemplate::new(404).set_body_json(json!({
+        "message": "Not Found",
+        "documentation_url": "https://docs.github.com/rest"
+    }))
+}
+
+impl Respond for Router {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let mut st = self.state.lock().unwrap();
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+        let method = req.method.to_string();
+        let path = req.url.path().to_string();
+        st.requests.push(Recorded {
+            method: method.clone(),
+            path: path.clone(),
+            query: req.url.query().unwrap_or("").to_string(),
+            body: body.clone(),
+            authorization: req
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        });
+        // GitHub Enterprise Server serves the same API under /api/v3.
+        let local = path.strip_prefix("/api/v3").unwrap_or(&path);
+        let Some(rest) = local.strip_prefix(&self.prefix) else {
+            st.unexpected.push(format!("{method} {path}"));
+            return not_found();
+        };
+        let parts: Vec<&str> = rest.split('/').collect();
+        if method != "GET" && st.forbid_writes {
+            return ResponseTemplate::new(403).set_body_json(json!({
+                "message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest"
+            }));
+        }
+        match (method.as_str(), parts.as_slice()) {
+            ("GET", ["pulls"]) => {
+                let state = query_param(req, "state").unwrap_or_else(|| "open".into());
+                let mut all: Vec<Value> = st
+                    .pulls
+                    .values()
+                    .filter(|p| state == "all" || p["state"] == json!(state))
+                    .cloned()
+                    .collect();
+                all.sort_by_key(|p| p["number"].as_u64());
+                ResponseTemplate::new(200).set_body_json(page(&all, req))
+            }
+            ("GET", ["pulls", n]) => match n.parse().ok().and_then(|n: u64| st.pulls.get(&n)) {
+                Some(pr) => ResponseTemplate::new(200).set_body_json(pr.clone()),
+                None => not_found(),
+            },
+            ("GET", ["pulls", n, "files"]) => {
+                match n.parse().ok().and_then(|n: u64| st.files.get(&n)) {
+                    Some(files) => ResponseTemplate::new(200).set_body_json(page(files, req)),
+                    None => not_found(),
+                }
+            }
+            ("GET", ["contents", ..]) => {
+                let file = parts[1..].join("/");
+                let file = percent_decode(&file);
+                let reference = query_param(req, "ref").unwrap_or_default();
+                match st.contents.get(&(reference, file.clone())) {
+                    Some(text) => ResponseTemplate::new(200).set_body_json(json!({
+                        "type": "file",
+                        "encoding": "base64",
+                        "name": file.rsplit('/').next(),
+                        "path": file,
+                        "content": base64_encode(text.as_bytes()),
+                    })),
+                    None => not_found(),
+                }
+            }
+            ("GET", ["issues", n, "comments"]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let items = st.comments.get(&n).cloned().unwrap_or_default();
+                ResponseTemplate::new(200).set_body_json(page(&items, req))
+            }
+            ("POST", ["issues", n, "comments"]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let id = st.id();
+                let mut c = fixture("issue-comment.json");
+                c["id"] = json!(id);
+                c["body"] = body["body"].clone();
+                st.comments.entry(n).or_default().push(c.clone());
+                ResponseTemplate::new(201).set_body_json(c)
+            }
+            ("PATCH", ["issues", "comments", id]) => {
+                let id: u64 = id.parse().unwrap_or(0);
+                let found = st
+                    .comments
+                    .values_mut()
+                    .flat_map(|v| v.iter_mut())
+                    .find(|c| c["id"] == json!(id));
+                match found {
+                    Some(c) => {
+                        c["body"] = body["body"].clone();
+                        ResponseTemplate::new(200).set_body_json(c.clone())
+                    }
+                    None => not_found(),
+                }
+            }
+            ("POST", ["check-runs"]) => {
+                let id = st.id();
+                let mut c = fixture("check-run.json");
+                c["id"] = json!(id);
+                for k in ["name", "head_sha", "status", "conclusion"] {
+                    c[k] = body[k].clone();
+                }
+                c["output"] = body["output"].clone();
+                st.check_runs.push(c.clone());
+                ResponseTemplate::new(201).set_body_json(c)
+            }
+            ("PATCH", ["check-runs", id]) => {
+                let id: u64 = id.parse().unwrap_or(0);
+                match st.check_runs.iter_mut().find(|c| c["id"] == json!(id)) {
+                    Some(c) => {
+                        let mut anns = c["output"]["annotations"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default();
+                        anns.extend(
+                            body["output"]["annotations"]
+                                .as_array()
+                                .cloned()
+                                .unwrap_or_default(),
+                        );
+                        c["output"]["annotations"] = Value::Array(anns);
+                        ResponseTemplate::new(200).set_body_json(c.clone())
+                    }
+                    None => not_found(),
+                }
+            }
+            ("GET", ["commits", sha, "check-runs"]) => {
+                let name = query_param(req, "check_name");
+                let runs: Vec<Value> = st
+                    .check_runs
+                    .iter()
+                    .rev()
+                    .filter(|c| c["head_sha"] == json!(sha))
+                    .filter(|c| name.as_ref().is_none_or(|n| c["name"] == json!(n)))
+                    .cloned()
+                    .collect();
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"total_count": runs.len(), "check_runs": runs}))
+            }
+            ("GET", ["commits", sha, "pulls"]) => {
+                let numbers = st.commit_pulls.get(*sha).cloned().unwrap_or_default();
+                let prs: Vec<Value> = numbers
+                    .iter()
+                    .filter_map(|n| st.pulls.get(n).cloned())
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(Value::Array(prs))
+            }
+            ("GET", ["compare", spec]) => {
+                let (base, head) = spec.split_once("...").unwrap_or((spec, ""));
+                let key = (base.to_string(), head.to_string());
+                match st.compare.get(&key) {
+                    Some(status) => {
+                        let mut c = fixture("commit-comparison.json");
+                        c["status"] = json!(status);
+                        let template = c["commits"][0].clone();
+                        let commits: Vec<Value> = st
+                            .compare_commits
+                            .get(&key)
+                            .cloned()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|sha| {
+                                let mut t = template.clone();
+                                t["sha"] = json!(sha);
+                                t
+                            })
+                            .collect();
+                        c["commits"] = Value::Array(
+                            page(&commits, req).as_array().cloned().unwrap_or_default(),
+                        );
+                        ResponseTemplate::new(200).set_body_json(c)
+                    }
+                    None => not_found(),
+                }
+            }
+            ("POST", ["deployments"]) => {
+                let id = st.id();
+                let mut d = fixture("deployment.json");
+                d["id"] = json!(id);
+                d["sha"] = body["ref"].clone();
+                d["ref"] = body["ref"].clone();
+                d["environment"] = body["environment"].clone();
+                d["description"] = body["description"].clone();
+                d["payload"] = body["payload"].clone();
+                st.deployments.push(d.clone());
+                ResponseTemplate::new(201).set_body_json(d)
+            }
+            ("GET", ["deployments"]) => {
+                let sha = query_param(req, "sha");
+                let env = query_param(req, "environment");
+                let ds: Vec<Value> = st
+                    .deployments
+                    .iter()
+                    .rev()
+                    .filter(|d| sha.as_ref().is_none_or(|s| d["sha"] == json!(s)))
+                    .filter(|d| env.as_ref().is_none_or(|e| d["environment"] == json!(e)))
+                    .cloned()
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(Value::Array(ds))
+            }
+            ("POST", ["deployments", id, "statuses"]) => {
+                let id: u64 = id.parse().unwrap_or(0);
+                let sid = st.id();
+                let mut s = fixture("deployment-status.json");
+                s["id"] = json!(sid);
+                s["state"] = body["state"].clone();
+                s["description"] = body["description"].clone();
+                st.deployment_statuses.push((id, body.clone()));
+                ResponseTemplate::new(201).set_body_json(s)
+            }
+            _ => {
+                st.unexpected.push(format!("{method} {path}"));
+                not_found()
+            }
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn base64_encode(data: &[u8]) -> String {
+    use base64::Engine as _;
+    // GitHub wraps the base64 body every 60 characters.
+    let s = base64::engine::general_purpose::STANDARD.encode(data);
+    s.as_bytes()
+        .chunks(60)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

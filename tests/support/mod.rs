@@ -1,0 +1,5 @@
+//! Test support: the simulated GitHub and helpers to run the built binary as the runner does.
+#![allow(dead_code)]
+
+pub mod github;
+pub mod runner;
