@@ -169,6 +169,12 @@ fn main() {
         }
     }
     let rounds = 200;
+    if std::env::var_os("SHIPGATE_BENCH_DETAIL").is_some() {
+        for entry in &corpus {
+            let r = lint_all(std::slice::from_ref(entry), rounds);
+            println!("  {:>8.1} us  {}", r.secs * 1e6 / rounds as f64, entry.1);
+        }
+    }
     let c = lint_all(&corpus, rounds);
     report("corpus", &c);
     println!(
@@ -187,8 +193,19 @@ fn main() {
             return;
         }
     };
+    // First pass right after writing the files, second pass with them in the page cache.
     let g = lint_all(&set, 1);
     report("generated", &g);
+    let g = lint_all(&set, 1);
+    report("  again", &g);
+    for (kind, ext) in [("  sql", ".sql"), ("  rails", ".rb"), ("  python", ".py")] {
+        let part: Vec<_> = set
+            .iter()
+            .filter(|(_, rel, _)| rel.ends_with(ext))
+            .cloned()
+            .collect();
+        report(kind, &lint_all(&part, 1));
+    }
     match vm_hwm_kib() {
         Some(kib) => println!("peak RSS (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
         None => println!("peak RSS: unavailable (no /proc/self/status)"),

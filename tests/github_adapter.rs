@@ -140,8 +140,7 @@ async fn webhook_pull_request_payload_parses() {
 #[test]
 fn request_schemas_reject_bad_bodies() {
     let schemas = support::github::fixture("request-schemas.json");
-    let statuses =
-        &schemas["POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"];
+    let statuses = &schemas["POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"];
     let v = jsonschema::validator_for(statuses).unwrap();
     assert!(v.is_valid(&serde_json::json!({"state": "success"})));
     assert!(!v.is_valid(&serde_json::json!({"state": "shipped"})));

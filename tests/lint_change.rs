@@ -271,3 +271,58 @@ fn registry_lists_every_required_rule_in_id_order() {
     let sg001 = r.iter().find(|d| d.id == "SG001").expect("SG001");
     assert_eq!(sg001.severity, Severity::Error);
 }
+
+#[test]
+fn tables_created_earlier_in_the_pr_are_not_existing_tables() {
+    let a = "db/migrate/20240101000000_create_coupons.rb";
+    let b = "db/migrate/20240102000000_index_coupons.rb";
+    let tree = Tree::default()
+        .head(
+            a,
+            &migration("create_table :coupons do |t|\n      t.string :code\n    end"),
+        )
+        .head(b, &migration("add_index :coupons, :code"));
+    // Listed out of order on purpose: version order decides.
+    let files = [changed(b, FileStatus::Added), changed(a, FileStatus::Added)];
+    let f = run(&tree, &files, &files, Dialect::Postgres);
+    assert!(!rules(&f).contains(&"SG401"), "{f:#?}");
+    // Alone, the index migration is on an existing table.
+    let only = [changed(b, FileStatus::Added)];
+    assert!(rules(&run(&tree, &only, &only, Dialect::Postgres)).contains(&"SG401"));
+}
+
+#[test]
+fn sg008_perform_signature_change() {
+    let w = "app/sidekiq/export_worker.rb";
+    let base = "class ExportWorker\n  include Sidekiq::Job\n  def perform(user_id)\n  end\nend\n";
+    let breaking = Tree::default().base(w, base).head(
+        w,
+        "class ExportWorker\n  include Sidekiq::Job\n  def perform(user_id, format)\n  end\nend\n",
+    );
+    let all = [changed(w, FileStatus::Modified)];
+    let f = run(&breaking, &[], &all, Dialect::Mysql);
+    let hit = f.iter().find(|f| f.rule.0 == "SG008").expect("SG008");
+    assert_eq!(hit.line, Some(3));
+    // Appending an optional parameter is the safe way.
+    let optional = Tree::default()
+        .base(w, base)
+        .head(w, "class ExportWorker\n  include Sidekiq::Job\n  def perform(user_id, format = \"csv\")\n  end\nend\n");
+    assert!(!rules(&run(&optional, &[], &all, Dialect::Mysql)).contains(&"SG008"));
+}
+
+#[test]
+fn sg009_migration_without_schema_dump() {
+    let tree = Tree::default()
+        .base("db/schema.rb", "ActiveRecord::Schema.define do\nend\n")
+        .head(MIG, &migration("add_column :users, :x, :string"));
+    let only_migration = [changed(MIG, FileStatus::Added)];
+    let f = run(&tree, &only_migration, &only_migration, Dialect::Mysql);
+    assert!(f
+        .iter()
+        .any(|f| f.rule.0 == "SG009" && f.severity == Severity::Info));
+    let with_dump = [
+        changed(MIG, FileStatus::Added),
+        changed("db/schema.rb", FileStatus::Modified),
+    ];
+    assert!(!rules(&run(&tree, &only_migration, &with_dump, Dialect::Mysql)).contains(&"SG009"));
+}

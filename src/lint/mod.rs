@@ -17,6 +17,8 @@ pub mod sql;
 #[cfg(test)]
 pub(crate) mod testing;
 
+use std::collections::HashSet;
+
 use crate::model::{ChangedFile, Dialect, FileStatus, Finding};
 use op::Op;
 use schema::Schema;
@@ -126,6 +128,7 @@ fn lint_file(
     text: &str,
     opts: &LintOptions,
     schema: Option<&Schema>,
+    created_before: &HashSet<String>,
 ) -> Option<FileLint> {
     let kind = classify(path)?;
     let mut groups = 0;
@@ -137,6 +140,7 @@ fn lint_file(
     };
     let mut cx = rules::Ctx::new(opts, opts.dialect);
     cx.schema = schema;
+    cx.created = created_before.clone();
     cx.post_deploy = matches!(kind, MigrationKind::Rails { post_deploy: true });
     cx.rails = matches!(kind, MigrationKind::Rails { .. });
     let findings = engine::run(path, text, &ops, &mut cx);
@@ -160,7 +164,7 @@ pub fn lint_source_with_schema(
     opts: &LintOptions,
     schema: Option<&Schema>,
 ) -> Vec<Finding> {
-    lint_file(path, text, opts, schema)
+    lint_file(path, text, opts, schema, &HashSet::new())
         .map(|f| f.findings)
         .unwrap_or_default()
 }
@@ -184,16 +188,26 @@ pub fn lint_change(
     let dump = base_schema(tree, opts.dialect);
     let mut out = Vec::new();
     let mut files: Vec<(String, Vec<Op>, bool, bool)> = Vec::new();
-    for f in schema {
-        if f.status == FileStatus::Removed {
-            continue;
-        }
+    // Migrations run in version order, which their file names carry; a table created by an
+    // earlier migration of the same PR is not an "existing table" for the later ones.
+    let mut ordered: Vec<&ChangedFile> = schema
+        .iter()
+        .filter(|f| f.status != FileStatus::Removed)
+        .collect();
+    ordered.sort_by(|a, b| file_name(&a.path).cmp(file_name(&b.path)));
+    let mut created: HashSet<String> = HashSet::new();
+    for f in ordered {
         let Some(text) = tree.head_file(&f.path) else {
             continue;
         };
-        let Some(lint) = lint_file(&f.path, &text, opts, dump.as_ref()) else {
+        let Some(lint) = lint_file(&f.path, &text, opts, dump.as_ref(), &created) else {
             continue;
         };
+        for op in &lint.ops {
+            if let op::OpKind::CreateTable { table, .. } = &op.kind {
+                created.insert(table.clone());
+            }
+        }
         let flagged = lint.findings.iter().any(|x| x.rule.0 == "SG004");
         let rails = matches!(lint.kind, MigrationKind::Rails { .. });
         out.extend(lint.findings);
@@ -223,7 +237,13 @@ pub fn lint_change(
     out.extend(rules::sg007_sidekiq_enqueue_before_handler::check_pr(
         all, tree,
     ));
+    out.extend(rules::sg008_sidekiq_signature_change::check_pr(all, tree));
+    out.extend(rules::sg009_schema_dump_drift::check_pr(all, tree));
     out
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Every rule, in id order.

@@ -202,7 +202,12 @@ pub fn lower(src: &str, dialect: Dialect, alembic: bool, next_group: &mut usize)
                 Some(k) => k,
                 None => {
                     // op.execute / RunSQL: literal SQL is linted as SQL.
-                    let first = a.pos.first().cloned().unwrap_or_default();
+                    let first = a
+                        .pos
+                        .first()
+                        .cloned()
+                        .or_else(|| a.get("sql").or(a.get("sqltext")).map(str::to_string))
+                        .unwrap_or_default();
                     match unquote(&first) {
                         Some(sql_text) => {
                             let at = a.pos_at.first().copied().unwrap_or(pos);
@@ -401,7 +406,7 @@ mod tests {
 
     #[test]
     fn django_ops() {
-        let src = "class Migration(migrations.Migration):\n    operations = [\n        migrations.RemoveField(\n            model_name='user',\n            name='email',\n        ),\n        migrations.RunSQL(\"DROP TABLE legacy\"),\n    ]\n";
+        let src = "class Migration(migrations.Migration):\n    operations = [\n        migrations.RemoveField(\n            model_name='user',\n            name='email',\n        ),\n        migrations.RunSQL(\"DROP TABLE legacy\"),\n        migrations.RunSQL(sql=\"TRUNCATE cache\", reverse_sql=\"\"),\n    ]\n";
         let mut g = 0;
         let ops = lower(src, Dialect::Mysql, false, &mut g);
         assert!(ops.iter().any(|o| o.kind
@@ -413,5 +418,8 @@ mod tests {
         assert!(ops
             .iter()
             .any(|o| matches!(o.kind, OpKind::DropTable { .. }) && o.line == 7));
+        assert!(ops
+            .iter()
+            .any(|o| matches!(o.kind, OpKind::BulkDestroy { .. }) && o.line == 8));
     }
 }

@@ -14,16 +14,20 @@ pub mod sg004_expand_contract_mixed;
 pub mod sg005_dropped_still_referenced;
 pub mod sg006_remove_column_not_ignored;
 pub mod sg007_sidekiq_enqueue_before_handler;
+pub mod sg008_sidekiq_signature_change;
+pub mod sg009_schema_dump_drift;
 pub mod sg101_drop_table;
 pub mod sg102_drop_column;
 pub mod sg103_drop_schema;
 pub mod sg104_bulk_data_destruction;
 pub mod sg105_drop_constraint;
+pub mod sg106_drop_index;
 pub mod sg201_rename_column;
 pub mod sg202_rename_table;
 pub mod sg203_add_required_column;
 pub mod sg204_set_not_null;
 pub mod sg205_nullability_default_loosening;
+pub mod sg207_add_unique;
 pub mod sg301_column_type_change;
 pub mod sg302_primary_key_change;
 pub mod sg303_convert_charset;
@@ -60,16 +64,20 @@ pub const ALL: &[Rule] = &[
     sg005_dropped_still_referenced::RULE,
     sg006_remove_column_not_ignored::RULE,
     sg007_sidekiq_enqueue_before_handler::RULE,
+    sg008_sidekiq_signature_change::RULE,
+    sg009_schema_dump_drift::RULE,
     sg101_drop_table::RULE,
     sg102_drop_column::RULE,
     sg103_drop_schema::RULE,
     sg104_bulk_data_destruction::RULE,
     sg105_drop_constraint::RULE,
+    sg106_drop_index::RULE,
     sg201_rename_column::RULE,
     sg202_rename_table::RULE,
     sg203_add_required_column::RULE,
     sg204_set_not_null::RULE,
     sg205_nullability_default_loosening::RULE,
+    sg207_add_unique::RULE,
     sg301_column_type_change::RULE,
     sg302_primary_key_change::RULE,
     sg303_convert_charset::RULE,

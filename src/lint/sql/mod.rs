@@ -34,9 +34,11 @@ pub fn lower(text: &str, dialect: Dialect, first_line: u32, next_group: &mut usi
         string_ddl_seen: false,
     };
     let mut out = Vec::new();
-    lower_in(
-        text, dialect, first_line, next_group, None, &mut st, 0, &mut out,
-    );
+    let start = Pos {
+        line: first_line,
+        col: Some(1),
+    };
+    lower_in(text, dialect, start, next_group, None, &mut st, 0, &mut out);
     out
 }
 
@@ -186,11 +188,34 @@ fn after_control(text: &str) -> Option<usize> {
     })
 }
 
+/// Where a piece of SQL text starts in the file; `col` is unknown for dedented heredocs.
+#[derive(Clone, Copy)]
+struct Pos {
+    line: u32,
+    col: Option<u32>,
+}
+
+/// Position of byte `off` of a statement `text` that starts at `at`.
+fn pos_in(text: &str, off: usize, at: Pos) -> Pos {
+    let prefix = text.get(..off).unwrap_or(text);
+    let newlines = prefix.matches('\n').count() as u32;
+    match prefix.rfind('\n') {
+        Some(nl) => Pos {
+            line: at.line + newlines,
+            col: Some((prefix.len() - nl) as u32),
+        },
+        None => Pos {
+            line: at.line,
+            col: at.col.map(|c| c + prefix.len() as u32),
+        },
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn lower_in(
     text: &str,
     dialect: Dialect,
-    first_line: u32,
+    start: Pos,
     next_group: &mut usize,
     group: Option<usize>,
     st: &mut State,
@@ -199,15 +224,25 @@ fn lower_in(
 ) {
     let mysql = dialect == Dialect::Mysql;
     for s in split(text, mysql) {
+        let first_line = start.line;
         let line = first_line + s.line.saturating_sub(1);
         let end_line = first_line + s.end_line.saturating_sub(1);
+        let stmt_col = if s.line == 1 {
+            start.col.map(|c| c + s.column - 1)
+        } else {
+            Some(s.column)
+        };
+        let here = Pos {
+            line,
+            col: stmt_col,
+        };
         let in_tx = st.in_tx;
         let mk = |kind: OpKind, at: u32| Op {
             kind,
             line: at,
             first_line: line,
             end_line: end_line.max(at),
-            column: (at == line).then_some(s.column),
+            column: if at == line { stmt_col } else { None },
             assured: false,
             in_transaction: in_tx,
             group,
@@ -217,11 +252,10 @@ fn lower_in(
         }
         if group.is_some() && depth < MAX_DEPTH + 2 {
             if let Some(off) = after_control(s.text) {
-                let at = line + s.text[..off].matches('\n').count() as u32;
                 lower_in(
                     &s.text[off..],
                     dialect,
-                    at,
+                    pos_in(s.text, off, here),
                     next_group,
                     group,
                     st,
@@ -265,11 +299,10 @@ fn lower_in(
                     },
                     line,
                 ));
-                let body_line = line + s.text[..off].matches('\n').count() as u32;
                 lower_in(
                     &s.text[off..],
                     dialect,
-                    body_line,
+                    pos_in(s.text, off, here),
                     next_group,
                     Some(g),
                     st,
@@ -292,13 +325,11 @@ fn lower_in(
                     line,
                 ));
                 let body = &s.text[b..e];
-                let body_line = line + s.text[..b].matches('\n').count() as u32;
                 let inner = body_after_begin(body).unwrap_or(0);
-                let inner_line = body_line + body[..inner].matches('\n').count() as u32;
                 lower_in(
                     &body[inner..],
                     dialect,
-                    inner_line,
+                    pos_in(s.text, b + inner, here),
                     next_group,
                     Some(g),
                     st,
