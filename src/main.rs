@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread writes; Rust's
+    // runtime ignores it, which turns a closed pipe into a panic on print.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SHIPGATE_LOG")

@@ -1,0 +1,204 @@
+//! The CLI as a user runs it locally: `lint`, `rules` and `check`, no GitHub or AWS.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn shipgate(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .expect("run shipgate")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn write(dir: &Path, path: &str, body: &str) {
+    let p = dir.join(path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, body).unwrap();
+}
+
+#[test]
+fn lint_finds_the_line_and_exits_1_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "migrations/V3__users.sql",
+        "-- widen\nALTER TABLE users MODIFY email TEXT;\n\nALTER TABLE users DROP COLUMN legacy;\n",
+    );
+    let o = shipgate(&["lint", "migrations"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("migrations/V3__users.sql:2:"), "{out}");
+    assert!(out.contains("error[SG301]"), "{out}");
+    assert!(out.contains("migrations/V3__users.sql:4:"), "{out}");
+    assert!(out.contains("error[SG102]"), "{out}");
+
+    let o = shipgate(&["lint", "--format", "json", "migrations"], dir.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let drop = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "SG102")
+        .unwrap();
+    assert_eq!(drop["severity"], "error");
+    assert_eq!(drop["path"], "migrations/V3__users.sql");
+    assert_eq!(drop["line"], 4);
+    assert!(drop["hint"].as_str().unwrap().len() > 10);
+
+    let o = shipgate(&["lint", "--format", "github", "migrations"], dir.path());
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("::error file=migrations/V3__users.sql,line=4")
+    );
+}
+
+#[test]
+fn lint_dialect_flag_and_safe_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "db/001.sql",
+        "CREATE INDEX CONCURRENTLY idx_users_email ON users (email);\n",
+    );
+    let o = shipgate(&["lint", "--dialect", "postgres", "db"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    write(
+        dir.path(),
+        "db/002.sql",
+        "CREATE INDEX idx_users_name ON users (name);\n",
+    );
+    let o = shipgate(&["lint", "--dialect", "postgres", "db"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("SG401"));
+}
+
+#[test]
+fn lint_of_a_missing_path_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = shipgate(&["lint", "nope.sql"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("cannot read nope.sql"));
+}
+
+#[test]
+fn rules_lists_every_required_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = shipgate(&["rules", "--json"], dir.path());
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let numbers = [1, 2, 4, 5, 6, 7, 101, 102, 103, 104, 201, 202, 203, 204]
+        .into_iter()
+        .chain(301..=309)
+        .chain([
+            401, 403, 404, 405, 407, 408, 409, 501, 502, 503, 901, 902, 903,
+        ]);
+    for n in numbers {
+        let id = format!("SG{n:03}");
+        assert!(
+            ids.contains(&id.as_str()),
+            "{id} missing from `shipgate rules`"
+        );
+    }
+    let o = shipgate(&["rules"], dir.path());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("SG001 mixed-deploy (error"));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn check_gates_the_local_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q", "--initial-branch=main"]);
+    write(
+        d,
+        "app/models/user.rb",
+        "class User < ApplicationRecord\nend\n",
+    );
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "base"]);
+    git(d, &["checkout", "-q", "-b", "feature"]);
+    write(
+        d,
+        "db/migrate/20240301000000_add_nick.rb",
+        "class AddNick < ActiveRecord::Migration[7.1]\n  def change\n    add_column :users, :nick, :string\n  end\nend\n",
+    );
+    write(
+        d,
+        "app/models/user.rb",
+        "class User < ApplicationRecord\n  validates :nick, length: { maximum: 20 }\nend\n",
+    );
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "feature"]);
+
+    let o = shipgate(&["check", "--base", "main"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("1 schema, 1 code"), "{out}");
+    assert!(out.contains("error[SG001]"), "{out}");
+
+    let o = shipgate(
+        &[
+            "check",
+            "--base",
+            "main",
+            "--label",
+            "shipgate:allow-SG001",
+            "--format",
+            "json",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"], "pass");
+    assert_eq!(v["release_kind"], "mixed");
+    assert_eq!(
+        v["findings"][0]["accepted"],
+        "accepted by label `shipgate:allow-SG001`"
+    );
+
+    let o = shipgate(&["check", "--base", "nosuchbranch"], d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--base: 'nosuchbranch' is not a commit"));
+
+    let o = shipgate(
+        &["check", "--base", "main", "--mixed-changes", "sometimes"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("input 'mixed-changes'"));
+}
