@@ -3,13 +3,18 @@
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir src \
+# Placeholder sources for every target the manifest names, so Cargo resolves and builds only the
+# dependencies in this layer.
+RUN mkdir src benches \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \
-    && cargo build --release --locked \
-    && rm -rf src
+    && echo 'fn main() {}' > benches/gate.rs \
+    && echo 'fn main() {}' > benches/lint.rs \
+    && cargo build --release --locked --bin shipgate \
+    && rm -rf src benches
 COPY src ./src
-RUN touch src/main.rs src/lib.rs && cargo build --release --locked
+COPY benches ./benches
+RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin shipgate
 
 # Runtime: glibc, CA certificates for TLS to GitHub, AWS and Slack, and git to read the
 # checked-out workspace. The runner mounts the workspace owned by another uid, hence the
