@@ -3,9 +3,11 @@
 //! `codedeploy` is the only module that talks to AWS; `revision`, `types` and most of `follow`
 //! are plain data and logic.
 
+mod checks;
 pub mod codedeploy;
 pub mod command;
 pub mod config;
+mod deployer;
 pub mod follow;
 pub mod history;
 pub mod revision;
