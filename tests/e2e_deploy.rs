@@ -811,3 +811,58 @@ async fn release_train_with_a_fixed_artifact_cannot_ship_part_of_the_train() {
         "only the first deploy"
     );
 }
+
+fn slack_fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/slack/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slack_bot_posts_at_start_and_updates_in_place() {
+    let w = World::new().await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(slack_fixture("chat.postMessage.ok.json")),
+        )
+        .mount(&w.slack)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.update"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(slack_fixture("chat.update.ok.json")),
+        )
+        .mount(&w.slack)
+        .await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    let done = run_blocking(
+        &w.run()
+            .env("INPUT_SLACK-WEBHOOK-URL", "")
+            .env("SLACK_API_URL", &format!("{}/api", w.slack.uri()))
+            .input("slack-bot-token", "xoxb-secret-bot-token")
+            .input("slack-channel", "C1H9RESGL")
+            .input("slack-notify", "always"),
+    );
+    assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
+    let reqs = w.slack.received_requests().await.unwrap();
+    let paths: Vec<&str> = reqs.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, vec!["/api/chat.postMessage", "/api/chat.update"]);
+    let update: Value = serde_json::from_slice(&reqs[1].body).unwrap();
+    assert_eq!(update["ts"], "1503435956.000247");
+    assert_eq!(update["channel"], "C1H9RESGL");
+    assert!(update.to_string().contains("Deployed to production"));
+    let auth = reqs[0]
+        .headers
+        .get("authorization")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(auth, "Bearer xoxb-secret-bot-token");
+    for text in [done.stdout(), done.stderr(), done.summary.clone()] {
+        let visible: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .collect();
+        assert!(!visible.join("\n").contains("xoxb-secret-bot-token"));
+    }
+}
