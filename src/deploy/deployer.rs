@@ -307,20 +307,30 @@ impl<'a> Deployer<'a> {
             "::error title=shipgate refused to deploy::{}",
             runner::escape_data(reason)
         );
-        let mut r = self.report(format!(
-            "⛔ shipgate refused to deploy to {}",
-            self.cfg.environment
-        ));
-        r.details.push(reason.to_string());
-        r.details.push("Nothing was deployed.".to_string());
+        let headline = format!("⛔ shipgate refused to deploy to {}", self.cfg.environment);
+        let details = [reason.to_string(), "Nothing was deployed.".to_string()];
+        self.report_stop(headline, &details, NoticeStatus::Refused, "refused")
+            .await
+    }
+
+    /// Reports a run that ends before anything is followed: PR comments (unless dry run),
+    /// Slack, summary, outputs; exit 1.
+    async fn report_stop(
+        &mut self,
+        headline: String,
+        details: &[String],
+        notice: NoticeStatus,
+        status: &str,
+    ) -> Result<u8> {
+        let mut r = self.report(headline);
+        r.details.extend(details.iter().cloned());
         let md = report::markdown(&r);
         if !self.cfg.dry_run {
             self.comment_prs(&md).await;
         }
-        self.notify_slack(NoticeStatus::Refused, Some(reason.to_string()))
-            .await;
+        self.notify_slack(notice, details.first().cloned()).await;
         self.runner.append_summary(&md)?;
-        self.outputs("refused", false)?;
+        self.outputs(status, false)?;
         Ok(EXIT_FAILED)
     }
 
@@ -470,18 +480,14 @@ impl<'a> Deployer<'a> {
     pub(super) async fn fail_before_start(&mut self, reason: &str) -> Result<u8> {
         println!("::error title=shipgate::{}", runner::escape_data(reason));
         self.set_github_status(DeploymentState::Error, reason).await;
-        let mut r = self.report(format!(
-            "❌ Deploy to {} did not start",
-            self.cfg.environment
-        ));
-        r.details.push(reason.to_string());
-        let md = report::markdown(&r);
-        self.comment_prs(&md).await;
-        self.notify_slack(NoticeStatus::Failed, Some(reason.to_string()))
-            .await;
-        self.runner.append_summary(&md)?;
-        self.outputs("not-started", false)?;
-        Ok(EXIT_FAILED)
+        let headline = format!("❌ Deploy to {} did not start", self.cfg.environment);
+        self.report_stop(
+            headline,
+            &[reason.to_string()],
+            NoticeStatus::Failed,
+            "not-started",
+        )
+        .await
     }
 
     pub(super) async fn started_only(&mut self) -> Result<u8> {
