@@ -1,7 +1,8 @@
 //! Optional cross-check against moto (an independent CodeDeploy implementation), to confirm the
-//! requests shipgate's adapter sends are well-formed. Skipped unless `SHIPGATE_MOTO_URL` points at
-//! a running `moto_server` (`pip install 'moto[server]'`; `moto_server -p 5055`;
-//! `SHIPGATE_MOTO_URL=http://127.0.0.1:5055 cargo test --test deploy_moto`).
+//! requests shipgate's adapter sends are well-formed. Ignored by a plain `cargo test` because it
+//! needs a running `moto_server`; `.ci/run` starts one and runs it (`pip install 'moto[server]'`;
+//! `moto_server -p 5055`; `SHIPGATE_MOTO_URL=http://127.0.0.1:5055 cargo test --test deploy_moto
+//! -- --ignored`).
 //!
 //! moto implements CreateDeploymentGroup, GetDeploymentGroup, CreateDeployment, GetDeployment,
 //! ListDeployments and BatchGetDeployments; its deployments never leave `Created`, and it has no
@@ -32,11 +33,10 @@ async fn raw(base: &str, op: &str, body: Value) -> Value {
 }
 
 #[tokio::test]
+#[ignore = "needs a moto_server at SHIPGATE_MOTO_URL; .ci/run starts one"]
 async fn requests_are_accepted_by_moto() {
-    let Ok(base) = std::env::var("SHIPGATE_MOTO_URL") else {
-        eprintln!("SHIPGATE_MOTO_URL not set; skipping the moto cross-check");
-        return;
-    };
+    let base = std::env::var("SHIPGATE_MOTO_URL")
+        .expect("SHIPGATE_MOTO_URL must point at a running moto_server");
     let base = base.trim_end_matches('/').to_string();
     let _ = reqwest::Client::new()
         .post(format!("{base}/moto-api/reset"))
