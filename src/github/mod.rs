@@ -76,7 +76,11 @@ impl GitHub {
         }
         let client = builder
             .build()
-            .map_err(|e| anyhow::anyhow!("building the GitHub client: {e}"))?;
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "could not set up the GitHub client; is the system CA store (ca-certificates) installed? ({e})"
+                )
+            })?;
         Ok(GitHub { client, repo })
     }
 
