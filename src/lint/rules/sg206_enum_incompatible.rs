@@ -61,6 +61,19 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
     }
 }
 
+/// True when `new` only appends members to the ENUM/SET `old` within the same storage size:
+/// MySQL does that in place without copying (SG301 exempts it).
+pub(crate) fn append_only(old: &str, new: &str) -> bool {
+    match (members(old), members(new)) {
+        (Some(o), Some(n)) => {
+            o.set == n.set
+                && incompatibility(&o.values, &n.values).is_none()
+                && crosses_size(o.set, o.values.len(), n.values.len()).is_none()
+        }
+        _ => false,
+    }
+}
+
 struct Members {
     set: bool,
     values: Vec<String>,
@@ -160,7 +173,7 @@ fn quoted(v: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::testing::{fires, silent, with_schema, MY, PG};
+    use crate::lint::testing::{fires, rails, silent, with_schema, MY, PG};
 
     const DUMP: &str = "CREATE TABLE `orders` (\n  `id` bigint NOT NULL,\n  `state` enum('new','paid','shipped') NOT NULL,\n  `flags` set('a','b') DEFAULT NULL,\n  `note` varchar(20) DEFAULT NULL\n) ENGINE=InnoDB;\n";
 
@@ -194,6 +207,30 @@ mod tests {
         );
         my("ALTER TABLE orders MODIFY flags set('a','b','c');", false);
         my("ALTER TABLE orders MODIFY note varchar(30);", false);
+    }
+
+    #[test]
+    fn rails_change_column_with_schema_rb() {
+        let dump = "ActiveRecord::Schema[7.1].define(version: 1) do\n  create_table \"orders\" do |t|\n    t.column \"state\", \"enum('new','paid','shipped')\", null: false\n  end\nend\n";
+        let path = "db/migrate/1_a.rb";
+        with_schema(
+            MY,
+            path,
+            &rails("change_column :orders, :state, \"enum('new','shipped')\", null: false"),
+            "db/schema.rb",
+            dump,
+            "SG206",
+            true,
+        );
+        with_schema(
+            MY,
+            path,
+            &rails("change_column :orders, :state, \"enum('new','paid','shipped','lost')\""),
+            "db/schema.rb",
+            dump,
+            "SG206",
+            false,
+        );
     }
 
     #[test]
