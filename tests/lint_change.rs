@@ -39,6 +39,16 @@ impl SourceTree for Tree {
         v.sort();
         v
     }
+    fn base_paths(&self, prefix: &str) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .base
+            .keys()
+            .filter(|p| p.starts_with(prefix))
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    }
 }
 
 fn migration(body: &str) -> String {
@@ -325,4 +335,50 @@ fn sg009_migration_without_schema_dump() {
         changed("db/schema.rb", FileStatus::Modified),
     ];
     assert!(!rules(&run(&tree, &only_migration, &with_dump, Dialect::Mysql)).contains(&"SG009"));
+}
+
+#[test]
+fn sg003_new_migration_older_than_newest_on_base() {
+    let body = migration("add_column :users, :a, :string");
+    let tree = Tree::default()
+        .base("db/migrate/20240101000000_a.rb", &body)
+        .base("db/migrate/20240301000000_b.rb", &body)
+        .base("db/post_migrate/20240101000000_p.rb", &body)
+        .head("db/migrate/20240201000000_late.rb", &body)
+        .head("db/migrate/20240401000000_fresh.rb", &body)
+        .head("db/post_migrate/20240201000000_q.rb", &body);
+    let all = vec![
+        changed("db/migrate/20240201000000_late.rb", FileStatus::Added),
+        changed("db/migrate/20240401000000_fresh.rb", FileStatus::Added),
+        changed("db/post_migrate/20240201000000_q.rb", FileStatus::Added),
+    ];
+    let f = run(&tree, &all, &all, Dialect::Postgres);
+    let sg003: Vec<&Finding> = f.iter().filter(|f| f.rule.0 == "SG003").collect();
+    assert_eq!(sg003.len(), 1, "{f:#?}");
+    assert_eq!(
+        sg003[0].path.as_deref(),
+        Some("db/migrate/20240201000000_late.rb")
+    );
+    assert_eq!(sg003[0].severity, Severity::Warning);
+    assert!(sg003[0].message.contains("20240301000000_b.rb"));
+}
+
+#[test]
+fn sg003_flyway_versions_compare_numerically() {
+    let sql = "ALTER TABLE t ADD COLUMN c int, ALGORITHM=INSTANT;";
+    let tree = Tree::default()
+        .base("sql/db/migration/V1_9__a.sql", sql)
+        .base("sql/db/migration/R__views.sql", sql)
+        .head("sql/db/migration/V1_10__b.sql", sql)
+        .head("sql/db/migration/V1_8_1__c.sql", sql);
+    let late = [changed("sql/db/migration/V1_8_1__c.sql", FileStatus::Added)];
+    let f = run(&tree, &late, &late, Dialect::Mysql);
+    assert!(rules(&f).contains(&"SG003"), "{f:#?}");
+    let linear = [changed("sql/db/migration/V1_10__b.sql", FileStatus::Added)];
+    assert!(!rules(&run(&tree, &linear, &linear, Dialect::Mysql)).contains(&"SG003"));
+    // A tree that cannot list the base says nothing.
+    let unlisted = [changed("db/migrate/1_a.rb", FileStatus::Added)];
+    assert!(
+        !rules(&run(&Tree::default(), &unlisted, &unlisted, Dialect::Mysql)).contains(&"SG003")
+    );
 }

@@ -26,6 +26,10 @@ impl SourceTree for GitTree {
     fn head_paths(&self, prefix: &str) -> Vec<String> {
         self.repo.ls_tree(&self.head, prefix)
     }
+
+    fn base_paths(&self, prefix: &str) -> Vec<String> {
+        self.repo.ls_tree(&self.base, prefix)
+    }
 }
 
 /// In Actions: head files from the workspace when it is checked out at the PR head (or its
@@ -93,6 +97,22 @@ impl SourceTree for ActionTree {
                 .filter(|f| f.path.starts_with(prefix))
                 .map(|f| f.path.clone())
                 .collect(),
+        }
+    }
+
+    fn base_paths(&self, prefix: &str) -> Vec<String> {
+        // The contents API has no cheap recursive listing; a shallow clone without the base
+        // commit leaves SG003 silent rather than guessing.
+        match &self.workspace {
+            Some(dir) => {
+                let repo = Repo::new(dir);
+                if repo.rev_parse(&self.base_sha.0).is_ok() {
+                    repo.ls_tree(&self.base_sha.0, prefix)
+                } else {
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
         }
     }
 }

@@ -51,6 +51,12 @@ pub trait SourceTree: Sync {
     fn base_file(&self, path: &str) -> Option<String>;
     /// Paths at head under `prefix` (e.g. `app/`), for name searches; may be only the changed files.
     fn head_paths(&self, prefix: &str) -> Vec<String>;
+    /// Paths at base under `prefix`, for SG003's "newest applied migration"; empty when the
+    /// tree cannot list them, which leaves SG003 silent.
+    fn base_paths(&self, prefix: &str) -> Vec<String> {
+        let _ = prefix;
+        Vec::new()
+    }
 }
 
 /// Documentation of one rule, as `shipgate rules` prints it.
@@ -214,6 +220,7 @@ pub fn lint_change(
         files.push((f.path.clone(), lint.ops, flagged, rails));
     }
     out.extend(rules::sg002_edited_applied_migration::check_pr(all, tree));
+    out.extend(rules::sg003_non_linear::check_pr(all, tree));
     let with_flag: Vec<(String, Vec<Op>, bool)> = files
         .iter()
         .map(|(p, o, fl, _)| (p.clone(), o.clone(), *fl))

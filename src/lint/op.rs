@@ -39,6 +39,8 @@ pub enum OpKind {
         stored_generated: bool,
         /// Rails `after:`/`first:`, SQL `FIRST`/`AFTER`.
         positioned: bool,
+        /// The column type as written, lower-cased, when the front-end knows it.
+        ty: Option<String>,
     },
     DropColumn {
         table: String,
@@ -136,6 +138,26 @@ pub enum OpKind {
         what: String,
         group: usize,
     },
+    /// One `ALTER TABLE` statement as a whole (its clauses are ops of their own); SG312 needs to
+    /// know whether it pins `ALGORITHM` / `LOCK`.
+    AlterTable {
+        table: String,
+        explicit_algorithm: bool,
+    },
+    /// PostgreSQL `ALTER TYPE … RENAME VALUE`.
+    RenameEnumValue {
+        type_name: String,
+        from: String,
+        to: String,
+    },
+    /// A Rails `change_table` block; its `t.*` calls are ops of their own.
+    ChangeTableBlock {
+        table: String,
+    },
+    /// Rails code the lint deliberately skips (`def down`, `dir.down`, `revert`).
+    NotChecked {
+        what: String,
+    },
     /// A statement the parser rejected; `understood` when the keyword fallback classified it.
     Unparsed {
         understood: bool,
@@ -201,7 +223,8 @@ impl Op {
             | ConvertCharset { table }
             | TableCharset { table }
             | ForcedLock { table, .. }
-            | TableRebuild { table, .. } => Some(table),
+            | TableRebuild { table, .. }
+            | AlterTable { table, .. } => Some(table),
             RenameTable { from, .. } => Some(from),
             _ => None,
         }
@@ -238,6 +261,8 @@ impl Op {
                 | OpKind::OpaqueExecute { .. }
                 | OpKind::Dynamic { .. }
                 | OpKind::Unparsed { .. }
+                | OpKind::ChangeTableBlock { .. }
+                | OpKind::NotChecked { .. }
         )
     }
 }

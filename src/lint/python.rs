@@ -277,6 +277,7 @@ fn django_op(name: &str, a: &Args) -> Option<Vec<OpKind>> {
                 auto_increment: compact.contains("AutoField"),
                 stored_generated: false,
                 positioned: false,
+                ty: None,
             }]
         }
         _ => return None,
@@ -326,6 +327,7 @@ fn alembic_op(name: &str, a: &Args) -> Option<Vec<OpKind>> {
                 auto_increment: compact.contains("autoincrement=True"),
                 stored_generated: compact.contains("persisted=True"),
                 positioned: false,
+                ty: None,
             }]
         }
         "alter_column" => {

@@ -250,6 +250,13 @@ impl Lowerer<'_> {
         self.ops.push(op);
     }
 
+    fn push_at(&mut self, kind: OpKind, line: i32, column: u32) {
+        let mut op = Op::new(kind, line.max(1) as u32);
+        op.column = Some(column + 1);
+        op.assured = self.assured > 0;
+        self.ops.push(op);
+    }
+
     fn add_column(
         &mut self,
         call: &CallNode<'_>,
@@ -268,6 +275,7 @@ impl Lowerer<'_> {
                 auto_increment: ty == "primary_key" || ty.ends_with("serial"),
                 stored_generated: virtual_col && a.truthy("stored"),
                 positioned: a.get("after").is_some() || a.truthy("first"),
+                ty: Some(ty.to_ascii_lowercase()),
             },
             call,
         );
@@ -323,6 +331,7 @@ impl Lowerer<'_> {
                 auto_increment: false,
                 stored_generated: false,
                 positioned: false,
+                ty: None,
             },
             call,
         );
@@ -450,6 +459,7 @@ impl Lowerer<'_> {
                             auto_increment: false,
                             stored_generated: false,
                             positioned: false,
+                            ty: Some("datetime".into()),
                         },
                         call,
                     );
@@ -709,6 +719,7 @@ impl Lowerer<'_> {
                             auto_increment: false,
                             stored_generated: false,
                             positioned: false,
+                            ty: Some("datetime".into()),
                         },
                         call,
                     );
@@ -807,6 +818,16 @@ impl<'pr> Visit<'pr> for Lowerer<'_> {
     fn visit_def_node(&mut self, node: &DefNode<'pr>) {
         // `down` is not checked (like strong_migrations): a schema rollback is no rollback plan.
         if node.name().as_slice() == b"down" {
+            if node.body().is_some() {
+                let at = node.name_loc();
+                self.push_at(
+                    OpKind::NotChecked {
+                        what: "`def down`".into(),
+                    },
+                    at.start_line(),
+                    at.start_column(),
+                );
+            }
             return;
         }
         ruby_prism::visit_def_node(self, node);
@@ -817,6 +838,16 @@ impl<'pr> Visit<'pr> for Lowerer<'_> {
         let receiver = node.receiver();
         // `reversible do |dir| dir.down { } end` and `revert { }`: rollback code, not checked.
         if (name == "down" && receiver.is_some()) || name == "revert" {
+            let what = if name == "revert" {
+                "`revert`".to_string()
+            } else {
+                let r = receiver
+                    .as_ref()
+                    .map(|r| String::from_utf8_lossy(r.location().as_slice()).into_owned())
+                    .unwrap_or_default();
+                format!("`{r}.down`")
+            };
+            self.push(OpKind::NotChecked { what }, node);
             return;
         }
         match &receiver {
@@ -828,6 +859,10 @@ impl<'pr> Visit<'pr> for Lowerer<'_> {
                     return;
                 }
                 "change_table" | "create_table" | "create_join_table" => {
+                    if name == "change_table" && node.block().is_some() {
+                        let table = Args::of(node).name(0);
+                        self.push(OpKind::ChangeTableBlock { table }, node);
+                    }
                     self.dsl(node, &name);
                     let table = Args::of(node).name(0);
                     self.tables.push(table);

@@ -78,12 +78,17 @@ impl Schema {
             let Some(name) = first_quoted(rest) else {
                 continue;
             };
-            let ty = rails_type(
-                &ty,
-                opt_u32(rest, "limit:"),
-                opt_u32(rest, "precision:"),
-                opt_u32(rest, "scale:"),
-            );
+            // `t.column "state", "enum('a','b')"`: how schema.rb writes types Rails has no
+            // method for (MySQL ENUM/SET); the second string is the SQL type itself.
+            let sql_type = (ty == "column").then(|| second_quoted(rest)).flatten();
+            let ty = sql_type.map(|t| norm_type(&t)).unwrap_or_else(|| {
+                rails_type(
+                    &ty,
+                    opt_u32(rest, "limit:"),
+                    opt_u32(rest, "precision:"),
+                    opt_u32(rest, "scale:"),
+                )
+            });
             s.tables.entry(table.clone()).or_default().insert(
                 norm_name(&name),
                 Column {
@@ -151,6 +156,12 @@ fn first_quoted(s: &str) -> Option<String> {
     let start = s.find('"')? + 1;
     let len = s[start..].find('"')?;
     Some(s[start..start + len].to_string())
+}
+
+fn second_quoted(s: &str) -> Option<String> {
+    let start = s.find('"')? + 1;
+    let after_first = start + s[start..].find('"')? + 1;
+    first_quoted(&s[after_first..])
 }
 
 fn opt_u32(s: &str, key: &str) -> Option<u32> {

@@ -10,6 +10,7 @@ use crate::model::{Dialect, Severity};
 
 pub mod sg001_mixed_deploy;
 pub mod sg002_edited_applied_migration;
+pub mod sg003_non_linear;
 pub mod sg004_expand_contract_mixed;
 pub mod sg005_dropped_still_referenced;
 pub mod sg006_remove_column_not_ignored;
@@ -27,6 +28,7 @@ pub mod sg202_rename_table;
 pub mod sg203_add_required_column;
 pub mod sg204_set_not_null;
 pub mod sg205_nullability_default_loosening;
+pub mod sg206_enum_incompatible;
 pub mod sg207_add_unique;
 pub mod sg301_column_type_change;
 pub mod sg302_primary_key_change;
@@ -39,6 +41,8 @@ pub mod sg308_fulltext_spatial_index;
 pub mod sg309_add_foreign_key;
 pub mod sg310_table_rebuild;
 pub mod sg311_column_reorder;
+pub mod sg312_no_explicit_algorithm;
+pub mod sg314_instant_row_versions;
 pub mod sg401_index_not_concurrent;
 pub mod sg402_drop_index_not_concurrent;
 pub mod sg403_concurrently_in_transaction;
@@ -49,9 +53,12 @@ pub mod sg407_alter_type;
 pub mod sg408_pg_set_not_null;
 pub mod sg409_volatile_default;
 pub mod sg410_exclusive_maintenance;
+pub mod sg412_json_not_jsonb;
 pub mod sg501_opaque_execute;
 pub mod sg502_execute_sql;
 pub mod sg503_backfill_in_schema_migration;
+pub mod sg504_change_table_inspection;
+pub mod sg505_down_ignored;
 pub mod sg901_unparsed_statement;
 pub mod sg902_dynamic_sql;
 pub mod sg903_unused_ack;
@@ -60,6 +67,7 @@ pub mod sg903_unused_ack;
 pub const ALL: &[Rule] = &[
     sg001_mixed_deploy::RULE,
     sg002_edited_applied_migration::RULE,
+    sg003_non_linear::RULE,
     sg004_expand_contract_mixed::RULE,
     sg005_dropped_still_referenced::RULE,
     sg006_remove_column_not_ignored::RULE,
@@ -77,6 +85,7 @@ pub const ALL: &[Rule] = &[
     sg203_add_required_column::RULE,
     sg204_set_not_null::RULE,
     sg205_nullability_default_loosening::RULE,
+    sg206_enum_incompatible::RULE,
     sg207_add_unique::RULE,
     sg301_column_type_change::RULE,
     sg302_primary_key_change::RULE,
@@ -89,6 +98,8 @@ pub const ALL: &[Rule] = &[
     sg309_add_foreign_key::RULE,
     sg310_table_rebuild::RULE,
     sg311_column_reorder::RULE,
+    sg312_no_explicit_algorithm::RULE,
+    sg314_instant_row_versions::RULE,
     sg401_index_not_concurrent::RULE,
     sg402_drop_index_not_concurrent::RULE,
     sg403_concurrently_in_transaction::RULE,
@@ -99,9 +110,12 @@ pub const ALL: &[Rule] = &[
     sg408_pg_set_not_null::RULE,
     sg409_volatile_default::RULE,
     sg410_exclusive_maintenance::RULE,
+    sg412_json_not_jsonb::RULE,
     sg501_opaque_execute::RULE,
     sg502_execute_sql::RULE,
     sg503_backfill_in_schema_migration::RULE,
+    sg504_change_table_inspection::RULE,
+    sg505_down_ignored::RULE,
     sg901_unparsed_statement::RULE,
     sg902_dynamic_sql::RULE,
     sg903_unused_ack::RULE,

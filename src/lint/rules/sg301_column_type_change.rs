@@ -44,7 +44,7 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
     match (old, new) {
         (Some(old), Some(new)) => {
             let old_ty = norm_type(&old.ty);
-            if old_ty == new {
+            if old_ty == new || super::sg206_enum_incompatible::append_only(&old_ty, &new) {
                 return None;
             }
             if let (Some(a), Some(b)) = (varchar_len(&old_ty), varchar_len(&new)) {
@@ -138,6 +138,28 @@ mod tests {
             "SG301",
             true,
         );
+        // Appending ENUM members is in place; anything else is SG206's and copies.
+        let enum_dump = "CREATE TABLE `orders` (\n  `state` enum('new','paid') NOT NULL\n);\n";
+        for (sql, copies) in [
+            (
+                "ALTER TABLE orders MODIFY state enum('new','paid','lost') NOT NULL;",
+                false,
+            ),
+            (
+                "ALTER TABLE orders MODIFY state enum('paid','new') NOT NULL;",
+                true,
+            ),
+        ] {
+            with_schema(
+                MY,
+                "a.sql",
+                sql,
+                "db/structure.sql",
+                enum_dump,
+                "SG301",
+                copies,
+            );
+        }
         with_schema(
             MY,
             "db/migrate/1_a.rb",

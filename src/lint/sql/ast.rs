@@ -15,10 +15,18 @@ pub fn lower(stmt: &Statement) -> Vec<OpKind> {
             name, operations, ..
         } => {
             let table = norm_name(&name.to_string());
-            operations
-                .iter()
-                .flat_map(|op| alter_op(&table, op))
-                .collect()
+            let explicit_algorithm = operations.iter().any(|op| {
+                matches!(
+                    op,
+                    AlterTableOperation::Algorithm { .. } | AlterTableOperation::Lock { .. }
+                )
+            });
+            std::iter::once(OpKind::AlterTable {
+                table: table.clone(),
+                explicit_algorithm,
+            })
+            .chain(operations.iter().flat_map(|op| alter_op(&table, op)))
+            .collect()
         }
         Statement::CreateTable(ct) => vec![OpKind::CreateTable {
             table: norm_name(&ct.name.to_string()),
@@ -119,6 +127,7 @@ fn column_def(table: &str, c: &ColumnDef, positioned: bool) -> OpKind {
         auto_increment: rendered.contains("AUTO_INCREMENT"),
         stored_generated: stored,
         positioned,
+        ty: Some(ty),
     }
 }
 

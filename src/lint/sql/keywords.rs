@@ -202,14 +202,25 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
     let ops = match first.as_str() {
         "ALTER" => {
             c.skip_words(&["ONLINE", "IGNORE"]);
+            if c.eat("TYPE") {
+                return Some(alter_type(&mut c));
+            }
             if !c.eat("TABLE") {
                 return Some(Vec::new());
             }
             c.skip_words(&["IF", "EXISTS", "ONLY"]);
             let table = c.name();
             c.eat("ONLY");
-            let mut ops = Vec::new();
-            for clause in split_commas(&toks[c.i.min(toks.len())..]) {
+            let clauses = split_commas(&toks[c.i.min(toks.len())..]);
+            let explicit_algorithm = clauses.iter().any(|cl| {
+                cl.first()
+                    .is_some_and(|t| t.is("ALGORITHM") || t.is("LOCK"))
+            });
+            let mut ops = vec![OpKind::AlterTable {
+                table: table.clone(),
+                explicit_algorithm,
+            }];
+            for clause in clauses {
                 ops.extend(clause_ops(&table, clause));
             }
             ops
@@ -311,6 +322,22 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
         _ => return None,
     };
     Some(ops)
+}
+
+/// `ALTER TYPE name …` (PostgreSQL): only `RENAME VALUE` matters to the rules.
+fn alter_type(c: &mut Cur<'_>) -> Vec<OpKind> {
+    let type_name = c.name();
+    if !(c.eat("RENAME") && c.eat("VALUE")) {
+        return Vec::new();
+    }
+    let from = c.literal();
+    c.eat("TO");
+    let to = c.literal();
+    vec![OpKind::RenameEnumValue {
+        type_name,
+        from,
+        to,
+    }]
 }
 
 fn create(c: &mut Cur<'_>) -> Vec<OpKind> {
@@ -510,6 +537,7 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
                 auto_increment: has("AUTO_INCREMENT"),
                 stored_generated: has("STORED") && (has("AS") || has("GENERATED")),
                 positioned: has("FIRST") || has("AFTER"),
+                ty: type_text(rest),
             }]
         }
         "DROP" => {
@@ -760,6 +788,18 @@ impl Cur<'_> {
         }
     }
 
+    /// A string literal or word as written; `?` when missing.
+    fn literal(&mut self) -> String {
+        match self.peek() {
+            Some(Tok::Str(s)) | Some(Tok::Word { raw: s, .. }) => {
+                let s = s.clone();
+                self.i += 1;
+                s
+            }
+            _ => "?".into(),
+        }
+    }
+
     /// A possibly qualified name (`schema.table`), normalised; `?` when missing.
     fn name(&mut self) -> String {
         let mut last = None;
@@ -801,7 +841,13 @@ pub fn string_sqls(text: &str) -> Vec<String> {
     let own: Vec<String> = toks
         .iter()
         .filter_map(|t| match t {
-            Tok::Str(s) if is_sql(s) && classify(s).is_some_and(|k| !k.is_empty()) => {
+            // A bare `ALTER TABLE ` fragment says nothing by itself: it needs a clause.
+            Tok::Str(s)
+                if is_sql(s)
+                    && classify(s).is_some_and(|k| {
+                        k.iter().any(|o| !matches!(o, OpKind::AlterTable { .. }))
+                    }) =>
+            {
                 Some(clean(s))
             }
             _ => None,
@@ -843,9 +889,16 @@ mod tests {
             "ALTER TABLE `posts` CONVERT TO CHARACTER SET utf8mb4, DROP KEY idx, ENGINE=InnoDB",
         )
         .unwrap_or_default();
-        assert!(matches!(ops[0], OpKind::ConvertCharset { .. }));
-        assert!(matches!(ops[1], OpKind::DropIndex { .. }));
-        assert!(matches!(ops[2], OpKind::TableRebuild { .. }));
+        assert!(matches!(
+            ops[0],
+            OpKind::AlterTable {
+                explicit_algorithm: false,
+                ..
+            }
+        ));
+        assert!(matches!(ops[1], OpKind::ConvertCharset { .. }));
+        assert!(matches!(ops[2], OpKind::DropIndex { .. }));
+        assert!(matches!(ops[3], OpKind::TableRebuild { .. }));
         assert!(classify("FROBNICATE x").is_none());
     }
 
@@ -857,10 +910,16 @@ mod tests {
         let ops = classify(&s).unwrap_or_default();
         assert_eq!(
             ops,
-            vec![OpKind::DropColumn {
-                table: "?".into(),
-                column: "legacy".into()
-            }]
+            vec![
+                OpKind::AlterTable {
+                    table: "?".into(),
+                    explicit_algorithm: false
+                },
+                OpKind::DropColumn {
+                    table: "?".into(),
+                    column: "legacy".into()
+                }
+            ]
         );
         assert!(string_sqls("SET @x = 'hello'").is_empty());
         let two = string_sqls("SET @s = (SELECT IF(n > 0, 'ALTER TABLE task DROP COLUMN j', 'SELECT 1') FROM t WHERE x = 'task')");

@@ -430,6 +430,8 @@ mod tests {
         lower(text, d, 1, &mut g)
             .into_iter()
             .map(|o| o.kind)
+            // The statement-level op is covered by its own test.
+            .filter(|k| !matches!(k, OpKind::AlterTable { .. }))
             .collect()
     }
 
@@ -460,6 +462,52 @@ mod tests {
             &mut g,
         );
         let lines: Vec<u32> = ops.iter().map(|o| o.line).collect();
-        assert_eq!(lines, vec![11, 12]);
+        // The ALTER TABLE statement itself, then each clause on its own line.
+        assert_eq!(lines, vec![10, 11, 12]);
+    }
+
+    #[test]
+    fn alter_table_statement_op() {
+        let pinned = kinds_all(
+            "ALTER TABLE t ADD COLUMN a int, ALGORITHM=INPLACE, LOCK=NONE;",
+            Dialect::Mysql,
+        );
+        assert_eq!(
+            pinned.first(),
+            Some(&OpKind::AlterTable {
+                table: "t".into(),
+                explicit_algorithm: true
+            })
+        );
+        // The keyword fallback (sqlparser rejects DROP KEY) agrees with the parser.
+        let fallback = kinds_all(
+            "ALTER TABLE t DROP KEY k, ALGORITHM=INPLACE;",
+            Dialect::Mysql,
+        );
+        assert_eq!(
+            fallback
+                .iter()
+                .find(|k| matches!(k, OpKind::AlterTable { .. })),
+            Some(&OpKind::AlterTable {
+                table: "t".into(),
+                explicit_algorithm: true
+            })
+        );
+        let bare = kinds_all("ALTER TABLE t ADD COLUMN a int;", Dialect::Mysql);
+        assert_eq!(
+            bare.first(),
+            Some(&OpKind::AlterTable {
+                table: "t".into(),
+                explicit_algorithm: false
+            })
+        );
+    }
+
+    fn kinds_all(text: &str, d: Dialect) -> Vec<OpKind> {
+        let mut g = 0;
+        lower(text, d, 1, &mut g)
+            .into_iter()
+            .map(|o| o.kind)
+            .collect()
     }
 }
