@@ -40,6 +40,15 @@ impl RunContext {
         ))
     }
 
+    /// Link to a commit of this repository, when the repository is known.
+    pub fn commit_url(&self, sha: &CommitSha) -> Option<String> {
+        let repo = self.repository.as_ref()?;
+        Some(format!(
+            "{}/{repo}/commit/{sha}",
+            self.server_url.trim_end_matches('/')
+        ))
+    }
+
     /// The parsed event payload; `Value::Null` when there is none.
     pub fn event(&self) -> Result<serde_json::Value> {
         let Some(path) = &self.event_path else {

@@ -193,13 +193,7 @@ impl<'a> Deployer<'a> {
             deployment_id: self.deployment_id.clone(),
             console_url: self.console_url(),
             run_url: self.ctx.run_url(),
-            commit_url: self.ctx.repository.as_ref().map(|r| {
-                format!(
-                    "{}/{r}/commit/{}",
-                    self.ctx.server_url.trim_end_matches('/'),
-                    self.commit
-                )
-            }),
+            commit_url: self.ctx.commit_url(&self.commit),
             ..Default::default()
         }
     }
@@ -229,13 +223,7 @@ impl<'a> Deployer<'a> {
                 })
                 .collect(),
             commit: self.commit.0.clone(),
-            commit_url: self.ctx.repository.as_ref().map(|r| {
-                format!(
-                    "{}/{r}/commit/{}",
-                    self.ctx.server_url.trim_end_matches('/'),
-                    self.commit
-                )
-            }),
+            commit_url: self.ctx.commit_url(&self.commit),
             duration: Some(self.started.elapsed()),
             failing_event: failing,
             links,
@@ -573,7 +561,10 @@ impl<'a> Deployer<'a> {
                 ))
             );
         } else {
-            println!("shipgate: {headline} ({})", report::human(o.duration));
+            println!(
+                "shipgate: {headline} ({})",
+                crate::slack::human_duration(o.duration)
+            );
         }
         let md = report::markdown(&r);
         self.set_github_status(state, &headline).await;

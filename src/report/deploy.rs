@@ -2,6 +2,7 @@
 
 use super::md_escape;
 use crate::github::PullRequest;
+use crate::slack::human_duration as human;
 use std::time::Duration;
 
 /// Hidden marker of the deploy comment for one environment and commit, so a re-run or a later
@@ -34,15 +35,6 @@ pub struct DeployReport {
     pub rollback: Option<String>,
     /// The failing script's log tail: job summary only, never the PR comment.
     pub log_tail: Option<String>,
-}
-
-pub fn human(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
-        _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
-    }
 }
 
 pub fn markdown(r: &DeployReport) -> String {
