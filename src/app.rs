@@ -138,13 +138,25 @@ fn run_lint(args: &LintArgs, inputs: &Inputs) -> Result<u8> {
             .map_err(|e| ConfigError(format!("cannot read {}: {e}", p.display())))?;
     }
     let mut findings: Vec<Finding> = Vec::new();
+    // The texts read once, kept for the snippets of the text output.
+    let mut sources: std::collections::HashMap<String, String> = Default::default();
     for path in &files {
         let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let text = String::from_utf8_lossy(&text);
+        let text = String::from_utf8_lossy(&text).into_owned();
         let display = path.to_string_lossy().trim_start_matches("./").to_string();
         findings.extend(lint::lint_source(&display, &text, &cfg));
+        sources.insert(display, text);
     }
-    print_findings(&findings, args.format, files.len(), &cfg);
+    let prefix = inputs.get_or("allow-label-prefix", "shipgate:allow-");
+    print_findings(
+        &findings,
+        args.format,
+        files.len(),
+        &cfg,
+        &|p: &str| sources.get(p).cloned(),
+        prefix,
+    );
+    gate::local::write_sarif_input(inputs, &findings, prefix)?;
     Ok(if findings.iter().any(Finding::blocks) {
         EXIT_FAILED
     } else {
@@ -157,16 +169,27 @@ fn print_findings(
     format: gate::local::Format,
     files: usize,
     cfg: &LintOptions,
+    sources: &dyn Fn(&str) -> Option<String>,
+    label_prefix: &str,
 ) {
+    use crate::report::{sarif, text};
     use gate::local::Format;
     match format {
+        Format::Sarif => print!(
+            "{}",
+            sarif::sarif_text(findings, &lint::registry(), label_prefix)
+        ),
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&fmt::json(findings)).unwrap_or_default()
         ),
-        Format::Github => print!("{}", fmt::workflow_commands(findings)),
+        Format::Github => print!("{}", fmt::workflow_commands(findings, label_prefix)),
         Format::Text => {
-            print!("{}", fmt::text(findings));
+            let opts = text::TextOptions {
+                color: text::color_for_stdout(),
+                label_prefix: label_prefix.to_string(),
+            };
+            print!("{}", text::render_text(findings, sources, &opts));
             let blocking = findings.iter().filter(|f| f.blocks()).count();
             println!(
                 "{files} file(s) linted ({}), {} finding(s), {blocking} blocking",
@@ -199,7 +222,33 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 fn run_rules(args: &RulesArgs) -> Result<u8> {
+    use crate::report::rules as pages;
     let rules = lint::registry();
+    if let Some(id) = &args.rule {
+        let Some(doc) = rules.iter().find(|r| r.id.eq_ignore_ascii_case(id.trim())) else {
+            let near = pages::near_matches(id);
+            let hint = if near.is_empty() {
+                "`shipgate rules` lists them all".to_string()
+            } else {
+                format!("did you mean {}?", near.join(", "))
+            };
+            return Err(ConfigError(format!(
+                "no rule '{}'; {hint}",
+                crate::report::text::clean(id)
+            ))
+            .into());
+        };
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(doc)?);
+        } else {
+            match pages::page(doc.id) {
+                Some(page) => print!("{page}"),
+                None => println!("{} {}\n\n{}\n\nSafer: {}", doc.id, doc.name, doc.why, doc.hint),
+            }
+            println!("\n{}", pages::rule_url(doc.id));
+        }
+        return Ok(EXIT_OK);
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rules)?);
     } else {

@@ -37,7 +37,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Lint migration files.
     Lint(LintArgs),
-    /// List every lint rule with its documentation.
+    /// List every lint rule, or print one rule's page (`shipgate rules SG102`).
+    #[command(visible_alias = "explain")]
     Rules(RulesArgs),
 }
 
@@ -72,6 +73,8 @@ pub struct LintArgs {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
+    /// A rule id such as SG102: print its page (what it catches, why, the safe way, how to accept it).
+    pub rule: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -195,4 +198,5 @@ input_flags! {
     slack_channel => "slack-channel",
     slack_notify => "slack-notify",
     dry_run => "dry-run",
+    sarif_file => "sarif-file",
 }

@@ -7,6 +7,7 @@ use super::tree::ActionTree;
 use crate::github::{CheckRunReport, Conclusion, GitHub, GitHubError, PullRequest, MAX_PR_FILES};
 use crate::inputs::{ConfigError, InputError, Inputs};
 use crate::model::{PrNumber, RepoName, Verdict};
+use crate::report::text::{color_for_stdout, render_text, TextOptions};
 use crate::report::{findings as fmt, gate as report};
 use crate::runner::{RunContext, Runner};
 use anyhow::{Context as _, Result};
@@ -93,6 +94,7 @@ pub async fn run(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<V
             "workspace not checked out at the PR head; reading files through the contents API"
         );
     }
+    let text_workspace = workspace.clone();
     let tree = ActionTree {
         github: gh.clone(),
         head_sha: pr.head_sha.clone(),
@@ -102,11 +104,28 @@ pub async fn run(ctx: &RunContext, inputs: &Inputs, runner: &Runner) -> Result<V
         runtime: tokio::runtime::Handle::current(),
     };
     let labels = pr.labels.clone();
+    let prefix = cfg.allow_label_prefix.clone();
     let eval = tokio::task::spawn_blocking(move || evaluate(&files, &tree, &labels, &cfg))
         .await
         .context("the lint stopped unexpectedly")?;
 
-    publish(ctx, runner, &gh, &pr, &eval, dry_run).await?;
+    publish(ctx, runner, &gh, &pr, &eval, dry_run, &prefix).await?;
+    // The log shows the statements from the workspace, and only when it is at the PR head.
+    let sources = |p: &str| {
+        text_workspace
+            .as_ref()
+            .and_then(|w| std::fs::read_to_string(w.join(p)).ok())
+    };
+    let opts = TextOptions {
+        color: color_for_stdout(),
+        label_prefix: prefix.clone(),
+    };
+    print!("{}", render_text(&eval.findings, &sources, &opts));
+    println!(
+        "shipgate: verdict {} (release kind {})",
+        eval.verdict, eval.release_kind
+    );
+    super::local::write_sarif_input(inputs, &eval.findings, &prefix)?;
     Ok(eval.verdict)
 }
 
@@ -117,10 +136,12 @@ async fn publish(
     pr: &PullRequest,
     eval: &Evaluation,
     dry_run: bool,
+    label_prefix: &str,
 ) -> Result<()> {
     let links = report::ReportLinks {
         commit: Some(pr.head_sha.0.clone()),
         run_url: ctx.run_url(),
+        label_prefix: Some(label_prefix.to_string()),
     };
     let markdown = report::markdown(eval, &links);
     let check = CheckRunReport {
@@ -133,7 +154,7 @@ async fn publish(
         title: report::title(eval),
         summary: markdown.clone(),
         details_url: ctx.run_url(),
-        annotations: fmt::annotations(&eval.findings),
+        annotations: fmt::annotations(&eval.findings, label_prefix),
     };
 
     let mut annotated = false;
@@ -162,14 +183,8 @@ async fn publish(
     if !annotated {
         // Without a check run (read-only token, dry run) the runner's own annotations carry
         // the findings to the diff.
-        print!("{}", fmt::workflow_commands(&eval.findings));
+        print!("{}", fmt::workflow_commands(&eval.findings, label_prefix));
     }
-    print!("{}", fmt::text(&eval.findings));
-    println!(
-        "shipgate: verdict {} (release kind {})",
-        eval.verdict, eval.release_kind
-    );
-
     runner.append_summary(&markdown)?;
     runner.set_output("verdict", eval.verdict.as_str())?;
     runner.set_output("release-kind", eval.release_kind.as_str())?;

@@ -6,6 +6,8 @@ use super::tree::GitTree;
 use crate::git::Repo;
 use crate::inputs::{ConfigError, Inputs};
 use crate::model::Verdict;
+use crate::lint::SourceTree as _;
+use crate::report::text::{color_for_stdout, render_text, TextOptions};
 use crate::report::{findings as fmt, gate as report};
 use crate::runner::Runner;
 use anyhow::Result;
@@ -17,6 +19,8 @@ pub enum Format {
     Text,
     Json,
     Github,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 pub struct CheckRequest {
@@ -53,19 +57,50 @@ pub fn run(req: &CheckRequest, inputs: &Inputs, runner: &Runner) -> Result<Verdi
         head: head.clone(),
     };
     let eval = evaluate(&files, &tree, &req.labels, &cfg);
-    print(&eval, req, &head);
+    let prefix = &cfg.allow_label_prefix;
+    print(&eval, req, &head, &|p: &str| tree.head_file(p), prefix);
+    write_sarif_input(inputs, &eval.findings, prefix)?;
     runner.append_summary(&report::markdown(
         &eval,
         &report::ReportLinks {
             commit: Some(head),
             run_url: None,
+            label_prefix: Some(prefix.clone()),
         },
     ))?;
     Ok(eval.verdict)
 }
 
-fn print(eval: &Evaluation, req: &CheckRequest, head: &str) {
+/// The `sarif-file` input: also write the findings there as SARIF.
+pub fn write_sarif_input(
+    inputs: &Inputs,
+    findings: &[crate::model::Finding],
+    label_prefix: &str,
+) -> Result<()> {
+    if let Some(path) = inputs.get("sarif-file").filter(|p| !p.trim().is_empty()) {
+        crate::report::sarif::write(
+            std::path::Path::new(path),
+            findings,
+            &crate::lint::registry(),
+            label_prefix,
+        )
+        .map_err(|e| ConfigError(format!("sarif-file: cannot write '{path}': {e}")))?;
+    }
+    Ok(())
+}
+
+fn print(
+    eval: &Evaluation,
+    req: &CheckRequest,
+    head: &str,
+    sources: &dyn Fn(&str) -> Option<String>,
+    label_prefix: &str,
+) {
     match req.format {
+        Format::Sarif => print!(
+            "{}",
+            crate::report::sarif::sarif_text(&eval.findings, &crate::lint::registry(), label_prefix)
+        ),
         Format::Json => {
             let v = serde_json::json!({
                 "verdict": eval.verdict.as_str(),
@@ -74,7 +109,7 @@ fn print(eval: &Evaluation, req: &CheckRequest, head: &str) {
             });
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
-        Format::Github => print!("{}", fmt::workflow_commands(&eval.findings)),
+        Format::Github => print!("{}", fmt::workflow_commands(&eval.findings, label_prefix)),
         Format::Text => {
             let c = &eval.classification;
             println!(
@@ -86,7 +121,11 @@ fn print(eval: &Evaluation, req: &CheckRequest, head: &str) {
                 c.ignored.len(),
                 eval.release_kind
             );
-            print!("{}", fmt::text(&eval.findings));
+            let opts = TextOptions {
+                color: color_for_stdout(),
+                label_prefix: label_prefix.to_string(),
+            };
+            print!("{}", render_text(&eval.findings, sources, &opts));
             println!("verdict: {} — {}", eval.verdict, report::title(eval));
         }
     }

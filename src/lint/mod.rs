@@ -6,6 +6,7 @@
 //! ones.
 
 mod ack;
+pub mod detect;
 mod engine;
 mod inflect;
 pub mod op;

@@ -1,32 +1,15 @@
-//! Findings in the CLI's formats (text, JSON, workflow commands) and as check-run annotations.
+//! Findings in the CLI's machine formats (JSON, workflow commands) and as check-run
+//! annotations; the terminal text is `report::text`, SARIF is `report::sarif`.
 
+use super::hint;
+use super::rules::rule_url;
 use crate::github::Annotation;
 use crate::model::{Finding, Severity};
 use crate::runner::{annotation_command, AnnotationLevel};
 use serde_json::json;
 
-/// `path:line:col: severity[RULE] message` plus an indented hint, one finding per block.
-pub fn text(findings: &[Finding]) -> String {
-    let mut out = String::new();
-    for f in findings {
-        let loc = match (&f.path, f.line, f.column) {
-            (Some(p), Some(l), Some(c)) => format!("{p}:{l}:{c}: "),
-            (Some(p), Some(l), None) => format!("{p}:{l}: "),
-            (Some(p), None, _) => format!("{p}: "),
-            (None, ..) => String::new(),
-        };
-        out.push_str(&format!("{loc}{}[{}] {}\n", f.severity, f.rule, f.message));
-        if !f.hint.is_empty() {
-            out.push_str(&format!("  hint: {}\n", f.hint));
-        }
-        if let Some(a) = &f.accepted {
-            out.push_str(&format!("  {}\n", a.describe()));
-        }
-    }
-    out
-}
-
-/// One JSON object per finding: `{"rule","severity","path","line","message","hint"}`.
+/// One JSON object per finding: `{"rule","severity","path","line","message","hint","docs"}`; the
+/// hint is written with the finding's own names (see `report::hint`).
 pub fn json(findings: &[Finding]) -> serde_json::Value {
     serde_json::Value::Array(
         findings
@@ -38,7 +21,8 @@ pub fn json(findings: &[Finding]) -> serde_json::Value {
                     "path": f.path,
                     "line": f.line,
                     "message": f.message,
-                    "hint": f.hint,
+                    "hint": hint::help(f),
+                    "docs": rule_url(&f.rule.0),
                 });
                 if let Some(c) = f.column {
                     v["column"] = json!(c);
@@ -53,7 +37,7 @@ pub fn json(findings: &[Finding]) -> serde_json::Value {
 }
 
 /// Workflow commands (`::error file=..,line=..::`), which the runner turns into annotations.
-pub fn workflow_commands(findings: &[Finding]) -> String {
+pub fn workflow_commands(findings: &[Finding], label_prefix: &str) -> String {
     let mut out = String::new();
     for f in findings {
         let level = match (f.severity, f.accepted.is_some()) {
@@ -68,27 +52,40 @@ pub fn workflow_commands(findings: &[Finding]) -> String {
             f.line,
             f.column,
             Some(&title),
-            &message_with_hint(f),
+            &message_with_hint(f, label_prefix),
         ));
         out.push('\n');
     }
     out
 }
 
-fn message_with_hint(f: &Finding) -> String {
+/// The message, the hint in the finding's names, the exact way to accept a blocking finding,
+/// and the rule's page.
+fn message_with_hint(f: &Finding, label_prefix: &str) -> String {
     let mut m = f.message.clone();
-    if !f.hint.is_empty() {
+    let help = hint::help(f);
+    if !help.is_empty() {
         m.push_str("\nSafer: ");
-        m.push_str(&f.hint);
+        m.push_str(&help);
     }
     if let Some(a) = &f.accepted {
         m.push_str(&format!("\n({})", a.describe()));
+    } else if f.blocks() {
+        let way = hint::way_out(f, label_prefix);
+        match &way.inline {
+            Some(c) => m.push_str(&format!(
+                "\nTo accept it: `{c}` on the statement, or the PR label `{}`.",
+                way.label
+            )),
+            None => m.push_str(&format!("\nTo accept it: the PR label `{}`.", way.label)),
+        }
     }
+    m.push_str(&format!("\nRule: {}", rule_url(&f.rule.0)));
     m
 }
 
 /// Check-run annotations for findings that have a file; the rest live in the summary.
-pub fn annotations(findings: &[Finding]) -> Vec<Annotation> {
+pub fn annotations(findings: &[Finding], label_prefix: &str) -> Vec<Annotation> {
     findings
         .iter()
         .filter_map(|f| {
@@ -104,7 +101,7 @@ pub fn annotations(findings: &[Finding]) -> Vec<Annotation> {
                 start_line: line,
                 end_line: line,
                 annotation_level: level,
-                message: message_with_hint(f),
+                message: message_with_hint(f, label_prefix),
                 title: format!("{}: {}", f.rule, crate::github::truncate(&f.message, 80)),
             })
         })
@@ -132,16 +129,6 @@ mod tests {
     }
 
     #[test]
-    fn text_format() {
-        assert_eq!(
-            text(&sample()),
-            "db/migrate/1_x.rb:1: error[SG001] mixed\n  hint: split\n\
-             db/migrate/2_x.rb:4: error[SG102] drops `email`\n  accepted inline: column unused since v2\n\
-             warning[SG999] pr-level\n"
-        );
-    }
-
-    #[test]
     fn json_has_the_documented_keys() {
         let v = json(&sample());
         assert_eq!(v[0]["rule"], "SG001");
@@ -149,19 +136,23 @@ mod tests {
         assert_eq!(v[0]["path"], "db/migrate/1_x.rb");
         assert_eq!(v[0]["line"], 1);
         assert_eq!(v[0]["hint"], "split");
+        assert_eq!(
+            v[0]["docs"],
+            "https://github.com/shipgate/shipgate/blob/main/docs/rules/SG001.md"
+        );
         assert_eq!(v[2]["path"], serde_json::Value::Null);
     }
 
     #[test]
     fn accepted_errors_become_notices() {
-        let cmds = workflow_commands(&sample());
+        let cmds = workflow_commands(&sample(), "ok-");
         let lines: Vec<&str> = cmds.lines().collect();
         assert!(lines[0].starts_with(
-            "::error file=db/migrate/1_x.rb,line=1,title=SG001 error::mixed%0ASafer: split"
+            "::error file=db/migrate/1_x.rb,line=1,title=SG001 error::mixed%0ASafer: split%0ATo accept it: the PR label `ok-SG001`.%0ARule: https://github.com/shipgate/shipgate/blob/main/docs/rules/SG001.md"
         ));
         assert!(lines[1].starts_with("::notice file=db/migrate/2_x.rb,line=4"));
         assert!(lines[2].starts_with("::warning title=SG999 warning::"));
-        let ann = annotations(&sample());
+        let ann = annotations(&sample(), "shipgate:allow-");
         assert_eq!(ann.len(), 2);
         assert_eq!(ann[0].annotation_level, "failure");
         assert_eq!(ann[1].annotation_level, "notice");

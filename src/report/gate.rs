@@ -1,7 +1,9 @@
 //! The gate's report in markdown: one text for the PR comment, the job summary and the
 //! check run's summary, so the author reads the same thing wherever they look.
 
+use super::hint;
 use super::md_escape;
+use super::rules::rule_url;
 use crate::gate::evaluate::Evaluation;
 use crate::model::{Finding, Severity, Verdict};
 
@@ -15,6 +17,18 @@ const MAX_LISTED: usize = 60;
 pub struct ReportLinks {
     pub commit: Option<String>,
     pub run_url: Option<String>,
+    /// The `allow-label-prefix` the ways out are written with; `None` is the default prefix.
+    pub label_prefix: Option<String>,
+}
+
+impl ReportLinks {
+    fn prefix(&self) -> String {
+        // A backtick would end the code span the label is shown in.
+        self.label_prefix
+            .as_deref()
+            .unwrap_or("shipgate:allow-")
+            .replace('`', "'")
+    }
 }
 
 pub fn title(eval: &Evaluation) -> String {
@@ -77,7 +91,7 @@ pub fn markdown(eval: &Evaluation, links: &ReportLinks) -> String {
     if !open.is_empty() {
         md.push_str("### Findings\n\n");
         for f in open.iter().take(MAX_LISTED) {
-            md.push_str(&finding_item(f));
+            md.push_str(&finding_item(f, &links.prefix()));
         }
         if open.len() > MAX_LISTED {
             md.push_str(&format!(
@@ -101,8 +115,9 @@ pub fn markdown(eval: &Evaluation, links: &ReportLinks) -> String {
                 .map(|a| a.describe())
                 .unwrap_or_default();
             md.push_str(&format!(
-                "- **{}** {} {} — {}\n",
+                "- **[{}]({})** {} {} — {}\n",
                 f.rule,
+                rule_url(&f.rule.0),
                 location(f),
                 md_escape(&f.message),
                 md_escape(&how)
@@ -111,7 +126,19 @@ pub fn markdown(eval: &Evaluation, links: &ReportLinks) -> String {
         md.push('\n');
     }
     if eval.verdict == Verdict::Fail {
-        md.push_str("To accept a finding on purpose, add the label `shipgate:allow-<rule>` to the PR, or a `shipgate:allow <rule> <reason>` comment on the statement.\n\n");
+        let mut labels: Vec<String> = eval
+            .findings
+            .iter()
+            .filter(|f| f.blocks())
+            .map(|f| format!("`{}`", hint::way_out(f, &links.prefix()).label))
+            .collect();
+        labels.sort();
+        labels.dedup();
+        md.push_str(&format!(
+            "To accept every blocking finding on purpose, add the label{} {} to the PR; or accept one statement with the inline comment shown under it.\n\n",
+            plural(labels.len()),
+            labels.join(", ")
+        ));
     }
     let mut footer = Vec::new();
     if let Some(sha) = &links.commit {
@@ -134,20 +161,32 @@ fn location(f: &Finding) -> String {
     }
 }
 
-fn finding_item(f: &Finding) -> String {
+fn finding_item(f: &Finding, label_prefix: &str) -> String {
     let icon = match f.severity {
         Severity::Error => "❌",
         Severity::Warning => "⚠️",
         Severity::Info => "ℹ️",
     };
     let mut s = format!(
-        "- {icon} **{}** {} {}\n",
+        "- {icon} **[{}]({})** {} {}\n",
         f.rule,
+        rule_url(&f.rule.0),
         location(f),
         md_escape(&f.message)
     );
-    if !f.hint.is_empty() {
-        s.push_str(&format!("  <br>**Safer:** {}\n", md_escape(&f.hint)));
+    let help = hint::help(f);
+    if !help.is_empty() {
+        s.push_str(&format!("  <br>**Safer:** {}\n", md_escape(&help)));
+    }
+    if f.blocks() {
+        let way = hint::way_out(f, label_prefix);
+        match &way.inline {
+            Some(c) => s.push_str(&format!(
+                "  <br>**To accept:** label `{}`, or `{c}` on the statement\n",
+                way.label
+            )),
+            None => s.push_str(&format!("  <br>**To accept:** label `{}`\n", way.label)),
+        }
     }
     s
 }
@@ -190,14 +229,16 @@ mod tests {
             &ReportLinks {
                 commit: Some("abcdef0123".into()),
                 run_url: Some("https://github.com/o/r/actions/runs/1".into()),
+                label_prefix: None,
             },
         );
         assert!(md.starts_with(COMMENT_MARKER));
         assert!(md.contains("## ❌ shipgate: Not safe to deploy: 1 error"));
         assert!(md.contains("**Release kind:** `mixed` · **Files:** 1 schema, 1 code, 0 ignored"));
-        assert!(md.contains("- ❌ **SG001** `db/migrate/1_a.rb:1` mixes @\u{200d}core \\| stuff"));
+        assert!(md.contains("- ❌ **[SG001](https://github.com/shipgate/shipgate/blob/main/docs/rules/SG001.md)** `db/migrate/1_a.rb:1` mixes @\u{200d}core \\| stuff"));
         assert!(md.contains("**Safer:** split it"));
-        assert!(md.contains("shipgate:allow-<rule>"));
+        assert!(md.contains("**To accept:** label `shipgate:allow-SG001`\n"));
+        assert!(md.contains("add the label `shipgate:allow-SG001` to the PR"));
         assert!(md.contains("checked `abcdef0`"));
     }
 

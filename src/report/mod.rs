@@ -4,6 +4,10 @@
 pub mod deploy;
 pub mod findings;
 pub mod gate;
+pub mod hint;
+pub mod rules;
+pub mod sarif;
+pub mod text;
 
 /// Makes untrusted text safe inside a markdown table cell or line: no table breaks, no
 /// `@mentions`, no HTML.
