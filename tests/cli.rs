@@ -202,3 +202,60 @@ fn check_gates_the_local_diff() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("input 'mixed-changes'"));
 }
+
+#[test]
+fn rules_prints_one_rule_page_and_explain_is_an_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = shipgate(&["rules", "SG102"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.starts_with("# SG102 drop-column\n"), "{out}");
+    assert!(out.contains("## How to accept it"));
+    assert!(out.contains("https://github.com/shipgate/shipgate/blob/main/docs/rules/SG102.md"));
+    let e = shipgate(&["explain", "sg102"], dir.path());
+    assert_eq!(e.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&e.stdout), out);
+}
+
+#[test]
+fn unknown_rule_is_exit_2_with_near_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = shipgate(&["rules", "SG10"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    insta::assert_snapshot!(err.trim_end(), @"error: no rule 'SG10'; did you mean SG101, SG102, SG103, SG104, SG105, SG106, SG310, SG410?");
+}
+
+#[test]
+fn lint_sarif_format_and_sarif_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "db/migration/V2__drop.sql",
+        "ALTER TABLE users DROP COLUMN email;\n",
+    );
+    let sarif_path = dir.path().join("out/shipgate.sarif");
+    let o = shipgate(
+        &[
+            "lint",
+            "--format",
+            "sarif",
+            "--sarif-file",
+            sarif_path.to_str().unwrap(),
+            "db/migration",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let r = &v["runs"][0]["results"][0];
+    assert_eq!(r["ruleId"], "SG102");
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "db/migration/V2__drop.sql"
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
+    assert_eq!(written, v);
+}

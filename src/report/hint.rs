@@ -72,8 +72,9 @@ pub fn way_out(f: &Finding, label_prefix: &str) -> WayOut {
     }
 }
 
-/// Rules decided over the whole PR, which no inline comment can accept.
-fn pr_level(rule: &str) -> bool {
+/// Rules decided over the whole PR, which no inline comment can accept; their line (if any)
+/// only points at a file.
+pub fn pr_level(rule: &str) -> bool {
     matches!(
         rule,
         "SG001" | "SG002" | "SG003" | "SG007" | "SG008" | "SG009"

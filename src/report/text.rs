@@ -118,7 +118,7 @@ fn finding_group<'a>(f: &'a Finding, source: Option<&'a str>, opts: &TextOptions
     }
     let mut group = Group::with_title(level(f).primary_title(title).id(f.rule.0.clone()));
     let snippet = match (&f.path, f.line, source) {
-        (Some(path), Some(line), Some(text)) => statement(text, line, f.column).map(|st| {
+        (Some(path), Some(line), Some(text)) if !hint::pr_level(&f.rule.0) => statement(text, line, f.column).map(|st| {
             Snippet::source(st.text)
                 .line_start(st.first_line as usize)
                 .path(clean(path))
@@ -145,11 +145,8 @@ fn finding_group<'a>(f: &'a Finding, source: Option<&'a str>, opts: &TextOptions
         if f.severity == Severity::Error {
             let way = hint::way_out(f, &opts.label_prefix);
             let accept = match &way.inline {
-                Some(c) => format!(
-                    "on purpose: `{c}` on the statement, or the PR label `{}`",
-                    way.label
-                ),
-                None => format!("on purpose: the PR label `{}`", way.label),
+                Some(c) => format!("`{c}` on the statement, or the PR label `{}`", way.label),
+                None => format!("the PR label `{}`", way.label),
             };
             group = group.element(Level::NOTE.with_name("accept").message(clean(&accept)));
         }
