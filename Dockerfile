@@ -14,6 +14,8 @@ RUN mkdir src benches \
     && rm -rf src benches
 COPY src ./src
 COPY benches ./benches
+# `shipgate rules SGxxx` embeds the rule pages.
+COPY docs/rules ./docs/rules
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin shipgate
 
 # Runtime: glibc, CA certificates for TLS to GitHub, AWS and Slack, and git to read the

@@ -8,7 +8,15 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${SHIPGATE_BIN:-}"
 if [ -z "$bin" ]; then
   cargo build --quiet --manifest-path "$root/Cargo.toml"
-  bin="$root/target/debug/shipgate"
+  # Cargo says where it put the binary (CARGO_TARGET_DIR, build.target-dir, or target/), so
+  # ask it instead of guessing.
+  target_dir="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
+    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+  bin="${target_dir:-$root/target}/debug/shipgate"
+fi
+if [ ! -x "$bin" ]; then
+  echo "demo: no shipgate binary at $bin" >&2
+  exit 2
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
