@@ -243,7 +243,10 @@ fn run_rules(args: &RulesArgs) -> Result<u8> {
         } else {
             match pages::page(doc.id) {
                 Some(page) => print!("{page}"),
-                None => println!("{} {}\n\n{}\n\nSafer: {}", doc.id, doc.name, doc.why, doc.hint),
+                None => println!(
+                    "{} {}\n\n{}\n\nSafer: {}",
+                    doc.id, doc.name, doc.why, doc.hint
+                ),
             }
             println!("\n{}", pages::rule_url(doc.id));
         }

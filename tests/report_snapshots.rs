@@ -114,10 +114,8 @@ fn text_of(shop: &Shop, eval: &Evaluation) -> String {
 }
 
 fn check_sarif(v: &serde_json::Value) {
-    let schema: serde_json::Value = serde_json::from_str(include_str!(
-        "fixtures/sarif/sarif-schema-2.1.0.json"
-    ))
-    .unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sarif/sarif-schema-2.1.0.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator.iter_errors(v).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}");
@@ -136,7 +134,11 @@ fn snapshot_all(pr: &str) {
         },
     );
     insta::assert_snapshot!(format!("{pr}_summary"), summary);
-    let log = sarif::sarif(&eval.findings, &shipgate::lint::registry(), "shipgate:allow-");
+    let log = sarif::sarif(
+        &eval.findings,
+        &shipgate::lint::registry(),
+        "shipgate:allow-",
+    );
     check_sarif(&log);
     // The driver lists every rule; the snapshot keeps only the results, which change per PR.
     insta::assert_snapshot!(
@@ -197,10 +199,8 @@ fn sarif_driver_lists_every_rule_with_its_page() {
 #[test]
 fn sarif_schema_rejects_a_broken_log() {
     // Proves the schema check bites: a result without a message is not SARIF.
-    let schema: serde_json::Value = serde_json::from_str(include_str!(
-        "fixtures/sarif/sarif-schema-2.1.0.json"
-    ))
-    .unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sarif/sarif-schema-2.1.0.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let mut log = sarif::sarif(
         &[shipgate::model::Finding::new(

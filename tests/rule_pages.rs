@@ -37,11 +37,20 @@ fn pages_agree_with_the_registry() {
     for r in registry() {
         let text = page(r.id).unwrap();
         let mut lines = text.lines();
-        assert_eq!(lines.next(), Some(format!("# {} {}", r.id, r.name).as_str()));
+        assert_eq!(
+            lines.next(),
+            Some(format!("# {} {}", r.id, r.name).as_str())
+        );
         assert_eq!(lines.next(), Some(""));
         assert_eq!(
             lines.next(),
-            Some(format!("**Severity:** {} · **Applies to:** {}", r.severity, r.dialects).as_str()),
+            Some(
+                format!(
+                    "**Severity:** {} · **Applies to:** {}",
+                    r.severity, r.dialects
+                )
+                .as_str()
+            ),
             "{}",
             r.id
         );
@@ -56,7 +65,11 @@ fn pages_agree_with_the_registry() {
         for dialect in ["- **MySQL:**", "- **PostgreSQL:**", "- **Rails:**"] {
             assert!(text.contains(dialect), "{}: {dialect}", r.id);
         }
-        assert!(text.contains(&format!("shipgate:allow-{}", r.id)), "{}", r.id);
+        assert!(
+            text.contains(&format!("shipgate:allow-{}", r.id)),
+            "{}",
+            r.id
+        );
     }
 }
 

@@ -5,8 +5,8 @@ use super::evaluate::{evaluate, Evaluation};
 use super::tree::GitTree;
 use crate::git::Repo;
 use crate::inputs::{ConfigError, Inputs};
-use crate::model::Verdict;
 use crate::lint::SourceTree as _;
+use crate::model::Verdict;
 use crate::report::text::{color_for_stdout, render_text, TextOptions};
 use crate::report::{findings as fmt, gate as report};
 use crate::runner::Runner;
@@ -99,7 +99,11 @@ fn print(
     match req.format {
         Format::Sarif => print!(
             "{}",
-            crate::report::sarif::sarif_text(&eval.findings, &crate::lint::registry(), label_prefix)
+            crate::report::sarif::sarif_text(
+                &eval.findings,
+                &crate::lint::registry(),
+                label_prefix
+            )
         ),
         Format::Json => {
             let v = serde_json::json!({

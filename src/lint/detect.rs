@@ -330,7 +330,10 @@ mod tests {
             "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql+psycopg2://app:s3cret@db/app\n",
         )]);
         assert_eq!(d.dialect, Dialect::Postgres);
-        assert_eq!(d.reason, "alembic.ini: sqlalchemy.url postgresql+psycopg2://…");
+        assert_eq!(
+            d.reason,
+            "alembic.ini: sqlalchemy.url postgresql+psycopg2://…"
+        );
         assert!(!d.reason.contains("s3cret"));
         let d = with(&[("alembic.ini", "sqlalchemy.url = mysql+pymysql://u@h/db\n")]);
         assert_eq!(d.dialect, Dialect::Mysql);

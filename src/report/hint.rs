@@ -138,7 +138,19 @@ fn specific(f: &Finding, lang: Lang) -> Option<String> {
         "SG102" => {
             // "Drops column `private_flag` of `projects`: ..."
             let (column, table) = (q.first()?, q.get(1)?);
-            Some(if rails {
+            let post_deploy = f
+                .path
+                .as_deref()
+                .is_some_and(|p| p.contains("db/post_migrate/"));
+            Some(if rails && post_deploy {
+                // Already the contract step: what is left is making sure nothing still uses it.
+                format!(
+                    "This is the contract step: check that the deployed `{}` already has \
+                     `self.ignored_columns += [\"{column}\"]` and that no code uses \
+                     `{table}.{column}`, then accept it.",
+                    model_name(table)
+                )
+            } else if rails {
                 format!(
                     "Add `self.ignored_columns += [\"{column}\"]` to `{}` and deploy that first; \
                      then remove `{table}.{column}` in a post-deploy (contract) migration.",
@@ -260,20 +272,29 @@ mod tests {
             "db/migrate/1_x.rb",
             "Drops column `private_flag` of `projects`: gone.",
         ));
-        assert!(h.contains("[\"private_flag\"]") && h.contains("`Project`"), "{h}");
+        assert!(
+            h.contains("[\"private_flag\"]") && h.contains("`Project`"),
+            "{h}"
+        );
         let h = help(&f(
             "SG201",
             "a.sql",
             "Renames column `projects.code` to `path`: running code still uses `code`.",
         ));
-        assert!(h.contains("add `projects.path`") && h.contains("drop `code`"), "{h}");
+        assert!(
+            h.contains("add `projects.path`") && h.contains("drop `code`"),
+            "{h}"
+        );
         assert!(!h.contains("alias_attribute"));
     }
 
     #[test]
     fn unknown_wording_falls_back_to_the_rule_hint() {
         assert_eq!(help(&f("SG102", "a.sql", "something else")), "generic");
-        assert_eq!(help(&f("SG310", "a.sql", "`FORCE` rebuilds `t`.")), "generic");
+        assert_eq!(
+            help(&f("SG310", "a.sql", "`FORCE` rebuilds `t`.")),
+            "generic"
+        );
     }
 
     #[test]
@@ -283,7 +304,10 @@ mod tests {
         assert_eq!(w.inline.as_deref(), Some("# shipgate:allow SG102 <reason>"));
         let w = way_out(&f("SG401", "V1__x.sql", "m"), "ok-");
         assert_eq!(w.label, "ok-SG401");
-        assert_eq!(w.inline.as_deref(), Some("-- shipgate:allow SG401 <reason>"));
+        assert_eq!(
+            w.inline.as_deref(),
+            Some("-- shipgate:allow SG401 <reason>")
+        );
         let w = way_out(&f("SG001", "db/migrate/1_x.rb", "m"), "shipgate:allow-");
         assert_eq!(w.inline, None);
         let w = way_out(

@@ -31,7 +31,11 @@ impl Default for TextOptions {
 
 /// Colour only on a terminal, unless `NO_COLOR` (any non-empty value) says never or
 /// `CLICOLOR_FORCE` (non-empty, not `0`) says always; `NO_COLOR` wins (no-color.org).
-pub fn color_wanted(is_terminal: bool, no_color: Option<&str>, clicolor_force: Option<&str>) -> bool {
+pub fn color_wanted(
+    is_terminal: bool,
+    no_color: Option<&str>,
+    clicolor_force: Option<&str>,
+) -> bool {
     if no_color.is_some_and(|v| !v.is_empty()) {
         return false;
     }
@@ -118,12 +122,14 @@ fn finding_group<'a>(f: &'a Finding, source: Option<&'a str>, opts: &TextOptions
     }
     let mut group = Group::with_title(level(f).primary_title(title).id(f.rule.0.clone()));
     let snippet = match (&f.path, f.line, source) {
-        (Some(path), Some(line), Some(text)) if !hint::pr_level(&f.rule.0) => statement(text, line, f.column).map(|st| {
-            Snippet::source(st.text)
-                .line_start(st.first_line as usize)
-                .path(clean(path))
-                .annotation(AnnotationKind::Primary.span(st.span))
-        }),
+        (Some(path), Some(line), Some(text)) if !hint::pr_level(&f.rule.0) => {
+            statement(text, line, f.column).map(|st| {
+                Snippet::source(st.text)
+                    .line_start(st.first_line as usize)
+                    .path(clean(path))
+                    .annotation(AnnotationKind::Primary.span(st.span))
+            })
+        }
         _ => None,
     };
     group = match (snippet, &f.path) {
@@ -213,7 +219,11 @@ fn statement(text: &str, line: u32, column: Option<u32>) -> Option<Statement> {
     let text = taken.join("\n");
     let last = taken.last()?;
     let last_start = text.len() - last.len();
-    let last_code = strip_comment(if taken.len() == 1 { last } else { last.as_str() });
+    let last_code = strip_comment(if taken.len() == 1 {
+        last
+    } else {
+        last.as_str()
+    });
     let mut end = last_start + last_code.trim_end().len();
     if end <= col {
         end = text.len().max(col + 1).min(text.len());
@@ -230,9 +240,24 @@ fn statement(text: &str, line: u32, column: Option<u32>) -> Option<Statement> {
 fn looks_like_sql_open(taken: &[String], col: usize) -> bool {
     let head = taken[0][col..].trim_start().to_ascii_uppercase();
     const SQL: &[&str] = &[
-        "ALTER ", "CREATE ", "DROP ", "UPDATE ", "INSERT ", "DELETE ", "RENAME ", "TRUNCATE ",
-        "SET ", "DO ", "REINDEX", "VACUUM", "CLUSTER", "OPTIMIZE ", "PREPARE ", "EXECUTE ",
-        "COMMENT ", "GRANT ",
+        "ALTER ",
+        "CREATE ",
+        "DROP ",
+        "UPDATE ",
+        "INSERT ",
+        "DELETE ",
+        "RENAME ",
+        "TRUNCATE ",
+        "SET ",
+        "DO ",
+        "REINDEX",
+        "VACUUM",
+        "CLUSTER",
+        "OPTIMIZE ",
+        "PREPARE ",
+        "EXECUTE ",
+        "COMMENT ",
+        "GRANT ",
     ];
     SQL.iter().any(|k| head.starts_with(k))
 }
@@ -294,7 +319,13 @@ pub fn totals(findings: &[Finding]) -> String {
     }
     let rules: Vec<String> = per_rule
         .into_iter()
-        .map(|(r, n)| if n == 1 { r.to_string() } else { format!("{r} ×{n}") })
+        .map(|(r, n)| {
+            if n == 1 {
+                r.to_string()
+            } else {
+                format!("{r} ×{n}")
+            }
+        })
         .collect();
     let blocking = findings.iter().filter(|f| f.blocks()).count();
     format!(
@@ -342,7 +373,10 @@ mod tests {
         let t = src("V1__x.sql").unwrap();
         let s = statement(&t, 2, Some(1)).unwrap();
         assert_eq!(s.text, "ALTER TABLE users\n  DROP COLUMN email;");
-        assert_eq!(&s.text[s.span.clone()], "ALTER TABLE users\n  DROP COLUMN email;");
+        assert_eq!(
+            &s.text[s.span.clone()],
+            "ALTER TABLE users\n  DROP COLUMN email;"
+        );
         let r = src("db/migrate/1_a.rb").unwrap();
         let s = statement(&r, 3, Some(5)).unwrap();
         assert_eq!(s.text, "    add_index :orders,\n      [:user_id, :state]");
@@ -366,7 +400,11 @@ mod tests {
     fn control_characters_never_reach_the_terminal() {
         let f = Finding::new("SG102", Severity::Error, "drops `a\x1b[31mred`")
             .at("x\x1b]8;;evil\x07.sql", Some(1));
-        let out = render_text(&[f], &|_| Some("DROP\x1b[2J TABLE a;\n".into()), &TextOptions::default());
+        let out = render_text(
+            &[f],
+            &|_| Some("DROP\x1b[2J TABLE a;\n".into()),
+            &TextOptions::default(),
+        );
         assert!(!out.contains('\x1b'), "{out:?}");
         assert!(!out.contains('\x07'));
     }
@@ -385,8 +423,12 @@ mod tests {
 
     #[test]
     fn snapshot_grouped_with_code_help_and_totals() {
-        let mut accepted = Finding::new("SG401", Severity::Error, "Builds an index on `orders` without CONCURRENTLY.")
-            .at("db/migrate/1_a.rb", Some(3));
+        let mut accepted = Finding::new(
+            "SG401",
+            Severity::Error,
+            "Builds an index on `orders` without CONCURRENTLY.",
+        )
+        .at("db/migrate/1_a.rb", Some(3));
         accepted.column = Some(5);
         accepted.accepted = Some(Acceptance::Label {
             label: "shipgate:allow-SG401".into(),
@@ -424,6 +466,9 @@ mod tests {
             Finding::new("SG102", Severity::Error, "b"),
             Finding::new("SG312", Severity::Info, "c"),
         ];
-        assert_eq!(totals(&fs), "3 findings: 2 errors, 1 info (SG102 ×2, SG312); 2 blocking");
+        assert_eq!(
+            totals(&fs),
+            "3 findings: 2 errors, 1 info (SG102 ×2, SG312); 2 blocking"
+        );
     }
 }
