@@ -223,6 +223,69 @@ fn specific(f: &Finding, lang: Lang) -> Option<String> {
                   transaction, in batches (`WHERE … LIMIT`)."
                 .to_string(),
         }),
+        "SG204" | "SG408" => {
+            // "Makes `users.email` NOT NULL: …" / "SET NOT NULL on `users.email` scans …"
+            let (table, column) = table_column(q.first()?)?;
+            if table.contains('<') {
+                return None;
+            }
+            let check = format!("{table}_{column}_null");
+            Some(if rails {
+                format!(
+                    "Deploy code that always writes `{column}` and backfill it; then \
+                     `add_check_constraint :{table}, \"{column} IS NOT NULL\", name: \"{check}\", \
+                     validate: false`, `validate_check_constraint :{table}, name: \"{check}\"` in a \
+                     second migration, and `change_column_null :{table}, :{column}, false`."
+                )
+            } else if f.rule.0 == "SG204"
+                && lang == Lang::Sql
+                && !f.message.contains("SET NOT NULL")
+            {
+                format!(
+                    "Deploy code that always writes `{column}`, backfill the NULL rows of `{table}` \
+                     in batches, then enforce NOT NULL (on PostgreSQL through a validated CHECK)."
+                )
+            } else {
+                format!(
+                    "`ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT \
+                     VALID`; `ALTER TABLE {table} VALIDATE CONSTRAINT {check}` in another migration; \
+                     then `SET NOT NULL` and drop the check."
+                )
+            })
+        }
+        "SG409" => {
+            // "Adds `webhooks.delivery_id` with volatile default `gen_random_uuid()`: …"
+            let (table, column) = table_column(q.first()?)?;
+            let default = q.get(1).copied().unwrap_or("…");
+            Some(if rails {
+                format!(
+                    "`add_column :{table}, :{column}, …` without `default:`; then \
+                     `change_column_default :{table}, :{column}, -> {{ \"{default}\" }}`; then \
+                     backfill existing rows in batches."
+                )
+            } else {
+                format!(
+                    "`ALTER TABLE {table} ADD COLUMN {column} …` without the default; then `ALTER \
+                     TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}`; then backfill \
+                     existing rows in batches."
+                )
+            })
+        }
+        "SG202" => {
+            // "Renames table `from` to `to`: …"
+            let (from, to) = (q.first()?, q.get(1)?);
+            Some(if rails {
+                format!(
+                    "Keep `{from}` and set `self.table_name = \"{from}\"` in the model; or create \
+                     `{to}`, dual-write, backfill, move reads, then drop `{from}` in a later PR."
+                )
+            } else {
+                format!(
+                    "Create `{to}`, dual-write, backfill, move reads, then drop `{from}` in a later \
+                     PR; on PostgreSQL a view named `{from}` can bridge the deploy."
+                )
+            })
+        }
         "SG404" | "SG405" if !rails => Some(
             "Add it with `NOT VALID`, then `VALIDATE CONSTRAINT` in a separate migration."
                 .to_string(),
@@ -286,6 +349,44 @@ mod tests {
             "{h}"
         );
         assert!(!h.contains("alias_attribute"));
+    }
+
+    #[test]
+    fn not_null_and_volatile_default_use_the_names() {
+        let h = help(&f(
+            "SG408",
+            "V3__x.sql",
+            "SET NOT NULL on `accounts.email` scans the table under ACCESS EXCLUSIVE.",
+        ));
+        assert!(h.contains("ALTER TABLE accounts ADD CONSTRAINT accounts_email_null CHECK (email IS NOT NULL) NOT VALID"), "{h}");
+        let h = help(&f(
+            "SG204",
+            "db/migrate/1_x.rb",
+            "Makes `users.email` NOT NULL: old code may still write NULL.",
+        ));
+        assert!(
+            h.contains("change_column_null :users, :email, false"),
+            "{h}"
+        );
+        // Names computed at run time give no safe code to copy: the rule's own hint.
+        let h = help(&f(
+            "SG204",
+            "db/migrate/1_x.rb",
+            "Makes `<dynamic>.email` NOT NULL.",
+        ));
+        assert_eq!(h, "generic");
+        let h = help(&f(
+            "SG409",
+            "V4__x.sql",
+            "Adds `webhooks.delivery_id` with volatile default `gen_random_uuid()`: rewritten.",
+        ));
+        assert!(h.contains("SET DEFAULT gen_random_uuid()"), "{h}");
+        let h = help(&f(
+            "SG202",
+            "db/migrate/1_x.rb",
+            "Renames table `users` to `accounts`: x",
+        ));
+        assert!(h.contains("self.table_name = \"users\""), "{h}");
     }
 
     #[test]

@@ -123,7 +123,8 @@ fn finding_group<'a>(f: &'a Finding, source: Option<&'a str>, opts: &TextOptions
     let mut group = Group::with_title(level(f).primary_title(title).id(f.rule.0.clone()));
     let snippet = match (&f.path, f.line, source) {
         (Some(path), Some(line), Some(text)) if !hint::pr_level(&f.rule.0) => {
-            statement(text, line, f.column).map(|st| {
+            let sql = Lang::of_path(Some(path)) == Lang::Sql;
+            statement(text, line, f.column, sql).map(|st| {
                 Snippet::source(st.text)
                     .line_start(st.first_line as usize)
                     .path(clean(path))
@@ -171,8 +172,9 @@ struct Statement {
 const MAX_LINES: usize = 8;
 
 /// Finds the statement starting at `line` (1-based) / `column` (1-based, 0 or `None` = first
-/// non-blank): SQL up to its `;`, Ruby/Python until brackets balance and no line continues.
-fn statement(text: &str, line: u32, column: Option<u32>) -> Option<Statement> {
+/// non-blank): in a SQL file up to its `;`, elsewhere (Ruby, Python, and SQL inside their
+/// strings) until brackets balance and no line continues.
+fn statement(text: &str, line: u32, column: Option<u32>, sql: bool) -> Option<Statement> {
     let lines: Vec<&str> = text.lines().collect();
     let start = (line as usize).checked_sub(1)?;
     let first = lines.get(start)?;
@@ -182,6 +184,8 @@ fn statement(text: &str, line: u32, column: Option<u32>) -> Option<Statement> {
         .filter(|c| *c > 0)
         .map(|c| c as usize - 1)
         .filter(|c| *c < first.len() && first.is_char_boundary(*c))
+        // A column inside the indentation is relative to an embedded SQL string, not the line.
+        .map(|c| c.max(indent))
         .unwrap_or(indent);
     let mut taken = vec![first];
     let mut depth: i32 = 0;
@@ -204,7 +208,7 @@ fn statement(text: &str, line: u32, column: Option<u32>) -> Option<Statement> {
             false
         } else {
             // SQL statements run to their `;`; a Ruby/Python call ends with its line.
-            !looks_like_sql_open(&taken, col)
+            !(sql && looks_like_sql_open(&taken, col))
         };
         idx += 1;
         if ends || taken.len() >= MAX_LINES || idx >= lines.len() {
@@ -371,18 +375,25 @@ mod tests {
     #[test]
     fn statements_span_to_their_end() {
         let t = src("V1__x.sql").unwrap();
-        let s = statement(&t, 2, Some(1)).unwrap();
+        let s = statement(&t, 2, Some(1), true).unwrap();
         assert_eq!(s.text, "ALTER TABLE users\n  DROP COLUMN email;");
         assert_eq!(
             &s.text[s.span.clone()],
             "ALTER TABLE users\n  DROP COLUMN email;"
         );
         let r = src("db/migrate/1_a.rb").unwrap();
-        let s = statement(&r, 3, Some(5)).unwrap();
+        let s = statement(&r, 3, Some(5), false).unwrap();
         assert_eq!(s.text, "    add_index :orders,\n      [:user_id, :state]");
-        let s = statement(&r, 5, None).unwrap();
+        let s = statement(&r, 5, None, false).unwrap();
         assert_eq!(&s.text[s.span.clone()], "remove_column :users, :email");
-        assert!(statement(&r, 99, None).is_none());
+        assert!(statement(&r, 99, None, false).is_none());
+        // `execute "…"` in Ruby is one line, whatever SQL keyword its string starts with.
+        let e = "    execute \"CREATE INDEX i ON t (c)\"\n\n    # next\n";
+        let s = statement(e, 1, Some(1), false).unwrap();
+        assert_eq!(
+            &s.text[s.span.clone()],
+            "execute \"CREATE INDEX i ON t (c)\""
+        );
     }
 
     #[test]
