@@ -191,6 +191,33 @@ fn check_gates_the_local_diff() {
         "accepted by label `shipgate:allow-SG001`"
     );
 
+    // SARIF: the accepted finding is suppressed, and the log is valid SARIF 2.1.0.
+    let o = shipgate(
+        &[
+            "check",
+            "--base",
+            "main",
+            "--label",
+            "shipgate:allow-SG001",
+            "--format",
+            "sarif",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sarif/sarif-schema-2.1.0.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&v), "{v:#}");
+    let sg001 = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "SG001")
+        .unwrap();
+    assert_eq!(sg001["suppressions"][0]["kind"], "external");
+
     let o = shipgate(&["check", "--base", "nosuchbranch"], d);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("--base: 'nosuchbranch' is not a commit"));

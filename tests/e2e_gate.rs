@@ -324,9 +324,12 @@ async fn checked_out_workspace_is_read_instead_of_the_contents_api() {
     let mut spec = PrSpec::new(21, &[(file, "added")]);
     spec.head_sha = head.clone();
     let pr = sim.add_pr(&spec);
+    let sarif_dir = tempfile::tempdir().unwrap();
+    let sarif_path = sarif_dir.path().join("results/shipgate.sarif");
     let run = ActionRun::new(&sim.url(), &sim.full_name(), "pull_request", &pr_event(&pr))
         .workspace(ws.path())
-        .env("GITHUB_SHA", &head);
+        .env("GITHUB_SHA", &head)
+        .input("sarif-file", sarif_path.to_str().unwrap());
     let done = tokio::task::block_in_place(|| run.run());
     assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
     assert!(
@@ -344,4 +347,38 @@ async fn checked_out_workspace_is_read_instead_of_the_contents_api() {
     assert_eq!(drop["path"], file);
     assert_eq!(drop["start_line"], 3);
     assert_eq!(drop["annotation_level"], "failure");
+    // The annotation names the exact way out and the rule's page.
+    let message = drop["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "To accept it: `-- shipgate:allow SG102 <reason>` on the statement, or the PR label `shipgate:allow-SG102`."
+        ),
+        "{message}"
+    );
+    assert!(message.contains("docs/rules/SG102.md"), "{message}");
+
+    // The log shows the statement from the workspace, underlined.
+    let out = done.stdout();
+    assert!(
+        out.contains("3 | ALTER TABLE users DROP COLUMN email;\n  | ^^^^^"),
+        "{out}"
+    );
+
+    // `sarif-file`: the same findings as SARIF, located relative to the repository root.
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let r = results
+        .iter()
+        .find(|r| r["ruleId"] == "SG102")
+        .unwrap_or_else(|| panic!("{results:?}"));
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        file
+    );
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3
+    );
 }
