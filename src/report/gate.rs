@@ -126,16 +126,22 @@ pub fn markdown(eval: &Evaluation, links: &ReportLinks) -> String {
         md.push('\n');
     }
     if eval.verdict == Verdict::Fail {
-        let mut labels: Vec<String> = eval
+        let ways: Vec<hint::WayOut> = eval
             .findings
             .iter()
             .filter(|f| f.blocks())
-            .map(|f| format!("`{}`", hint::way_out(f, &links.prefix()).label))
+            .map(|f| hint::way_out(f, &links.prefix()))
             .collect();
+        let mut labels: Vec<String> = ways.iter().map(|w| format!("`{}`", w.label)).collect();
         labels.sort();
         labels.dedup();
+        let inline = if ways.iter().any(|w| w.inline.is_some()) {
+            "; or accept one statement with the inline comment shown under it"
+        } else {
+            ""
+        };
         md.push_str(&format!(
-            "To accept every blocking finding on purpose, add the label{} {} to the PR; or accept one statement with the inline comment shown under it.\n\n",
+            "To accept every blocking finding on purpose, add the label{} {} to the PR{inline}.\n\n",
             plural(labels.len()),
             labels.join(", ")
         ));

@@ -72,13 +72,11 @@ pub fn way_out(f: &Finding, label_prefix: &str) -> WayOut {
     }
 }
 
-/// Rules decided over the whole PR, which no inline comment can accept; their line (if any)
-/// only points at a file.
+/// Rules decided over the whole change (SG001, SG006, ...), which the lint's inline comments
+/// cannot accept: in the registry they are the rules without a per-statement or per-file check.
+/// Only a label accepts them.
 pub fn pr_level(rule: &str) -> bool {
-    matches!(
-        rule,
-        "SG001" | "SG002" | "SG003" | "SG007" | "SG008" | "SG009"
-    )
+    crate::lint::rules::by_id(rule).is_some_and(|r| r.op.is_none() && r.file.is_none())
 }
 
 /// Backticked words of a message, in order: `` `users.email` `` → `users.email`.
@@ -403,6 +401,9 @@ mod tests {
         let w = way_out(&f("SG102", "db/migrate/1_x.rb", "m"), "shipgate:allow-");
         assert_eq!(w.label, "shipgate:allow-SG102");
         assert_eq!(w.inline.as_deref(), Some("# shipgate:allow SG102 <reason>"));
+        // SG006 is decided over the PR (the base-branch model), so no comment can accept it.
+        let w = way_out(&f("SG006", "db/migrate/1_x.rb", "m"), "shipgate:allow-");
+        assert_eq!(w.inline, None);
         let w = way_out(&f("SG401", "V1__x.sql", "m"), "ok-");
         assert_eq!(w.label, "ok-SG401");
         assert_eq!(

@@ -122,7 +122,8 @@ fn finding_group<'a>(f: &'a Finding, source: Option<&'a str>, opts: &TextOptions
     }
     let mut group = Group::with_title(level(f).primary_title(title).id(f.rule.0.clone()));
     let snippet = match (&f.path, f.line, source) {
-        (Some(path), Some(line), Some(text)) if !hint::pr_level(&f.rule.0) => {
+        // A PR-level finding on line 1 only points at the file; its first line says nothing.
+        (Some(path), Some(line), Some(text)) if !(line <= 1 && hint::pr_level(&f.rule.0)) => {
             let sql = Lang::of_path(Some(path)) == Lang::Sql;
             statement(text, line, f.column, sql).map(|st| {
                 Snippet::source(st.text)
