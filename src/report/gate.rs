@@ -249,6 +249,28 @@ mod tests {
     }
 
     #[test]
+    fn ways_out_use_the_configured_prefix_and_the_files_comment_syntax() {
+        let e = eval(vec![
+            Finding::new("SG102", Severity::Error, "drop").at("db/migration/V2__x.sql", Some(3)),
+            Finding::new("SG102", Severity::Error, "drop").at("db/migrate/2_x.rb", Some(4)),
+        ]);
+        let md = markdown(
+            &e,
+            &ReportLinks {
+                label_prefix: Some("ok`/".into()),
+                ..ReportLinks::default()
+            },
+        );
+        assert!(
+            md.contains("**To accept:** label `ok'/SG102`, or `-- shipgate:allow SG102 <reason>` on the statement"),
+            "{md}"
+        );
+        assert!(md.contains("`# shipgate:allow SG102 <reason>`"), "{md}");
+        // One label accepts both findings, so it is listed once.
+        assert!(md.contains("add the label `ok'/SG102` to the PR; or accept one statement"));
+    }
+
+    #[test]
     fn accepted_findings_are_listed_with_reason() {
         let mut f = Finding::new("SG102", Severity::Error, "drop").at("db/migrate/1_a.rb", Some(3));
         f.accepted = Some(Acceptance::Label {

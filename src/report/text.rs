@@ -398,6 +398,32 @@ mod tests {
     }
 
     #[test]
+    fn odd_sources_never_panic() {
+        let texts = [
+            "",
+            "\n\n",
+            "   \n",
+            "\x1b\x1b\x1bALTER TABLE t DROP c;",
+            "é\tü ALTER TABLE t (\n",
+            "x\u{202e}y;\r\nz",
+        ];
+        for t in texts {
+            for line in 0..4 {
+                for column in [None, Some(0), Some(1), Some(2), Some(3), Some(40)] {
+                    let mut f = Finding::new("SG102", Severity::Error, "m").at("a.sql", Some(line));
+                    f.column = column;
+                    let out = render_text(&[f], &|_| Some(t.to_string()), &TextOptions::default());
+                    assert!(out.contains("SG102"));
+                    assert!(
+                        !out.contains('\x1b') && !out.contains('\u{202e}'),
+                        "{out:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn colour_rules() {
         assert!(color_wanted(true, None, None));
         assert!(!color_wanted(false, None, None));
