@@ -218,3 +218,27 @@ fn sarif_schema_rejects_a_broken_log() {
         .remove("message");
     assert!(!validator.is_valid(&log));
 }
+
+#[test]
+fn readme_text_example_is_real_output() {
+    // README's "What a finding looks like" shows the demo's pr-mixed output; keep it true.
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split("### What a finding looks like\n")
+        .nth(1)
+        .expect("README section");
+    let block = section
+        .split("```text\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("text block");
+    let (shop, eval) = gate("pr-mixed");
+    let out = text_of(&shop, &eval);
+    assert!(block.lines().count() > 5);
+    for line in block.lines() {
+        assert!(
+            out.lines().any(|l| l == line),
+            "README line not in the output: {line:?}\n{out}"
+        );
+    }
+}
