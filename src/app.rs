@@ -261,6 +261,7 @@ fn run_rules(args: &RulesArgs) -> Result<u8> {
             if !r.hint.is_empty() {
                 println!("  safer: {}", r.hint);
             }
+            println!("  docs:  {}", pages::rule_url(r.id));
         }
     }
     Ok(EXIT_OK)

@@ -239,6 +239,16 @@ fn rules_prints_one_rule_page_and_explain_is_an_alias() {
     assert!(out.starts_with("# SG102 drop-column\n"), "{out}");
     assert!(out.contains("## How to accept it"));
     assert!(out.contains("https://github.com/shipgate/shipgate/blob/main/docs/rules/SG102.md"));
+    // The listing links every rule's page too.
+    let all = shipgate(&["rules"], dir.path());
+    let listing = String::from_utf8_lossy(&all.stdout).to_string();
+    let docs: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.starts_with("  docs:  "))
+        .collect();
+    assert!(docs.len() > 50, "{listing}");
+    assert!(listing
+        .contains("  docs:  https://github.com/shipgate/shipgate/blob/main/docs/rules/SG102.md\n"));
     let e = shipgate(&["explain", "sg102"], dir.path());
     assert_eq!(e.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&e.stdout), out);
