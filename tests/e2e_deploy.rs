@@ -336,7 +336,7 @@ async fn failed_gate_hold_label_and_mixed_release_are_refused() {
         let expected = match case {
             "failed-gate" => "concluded `failure`",
             "hold" => "hold label `shipgate:hold`",
-            _ => "mixes schema changes",
+            _ => "together with application code",
         };
         assert!(
             done.stdout().contains(expected),
