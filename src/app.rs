@@ -1,12 +1,18 @@
 //! The edge: parse the settings once, dispatch to the command, and map its
 //! [`Outcome`] (or error) to the process's exit code.
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command, ContextArgs};
 use crate::commands;
-use crate::inputs::{ConfigError, InputError};
+use crate::deploy::config::DeployConfig;
+use crate::gate::config::GateConfig;
+use crate::inputs::{ConfigError, InputError, Inputs};
+use crate::model::{CommitSha, RepoName};
 use crate::outcome::Outcome;
-use crate::runner::Runner;
-use crate::settings::{CommandSettings, Environment, Settings};
+use crate::runner::{RunContext, Runner};
+use crate::settings::{
+    deploy_target, github, pr_number, CheckSettings, CommandSettings, DeploySettings, DeployTarget,
+    Environment, GateSettings, LintSettings, RulesSettings, Settings,
+};
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -16,7 +22,7 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 pub async fn run(cli: Cli) -> Result<u8> {
-    let settings = Settings::parse(cli, &Environment::from_process())?;
+    let settings = parse(cli, &Environment::from_process())?;
     let ctx = settings.ctx;
     let runner = Runner::new(&ctx);
     let outcome = match settings.command {
@@ -54,4 +60,147 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
 
 pub fn exit(code: u8) -> ExitCode {
     ExitCode::from(code)
+}
+
+/// Every setting of the run, validated: a bad value is an [`InputError`] or [`ConfigError`]
+/// (exit 2) before any request.
+pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
+    let ctx = context(&cli.context)?;
+    let mut inputs = Inputs::from_env();
+    for (name, value) in cli.inputs.given() {
+        inputs.set(name, value);
+    }
+    if inputs.get("github-token").is_none() {
+        if let Some(t) = &env.github_token {
+            inputs.set("github-token", t);
+        }
+    }
+    inputs.mask_secrets();
+    let command = match cli.command {
+        Some(c) => c,
+        None => action_command(&inputs, &ctx)?,
+    };
+    let tuning = env.tuning()?;
+    let command = match command {
+        Command::Gate => CommandSettings::Gate(GateSettings {
+            gate: GateConfig::from_inputs(&inputs)?,
+            dry_run: inputs.bool("dry-run", false)?,
+            pr: pr_number(&ctx, &inputs)?,
+            github: github(&ctx, &inputs)?,
+        }),
+        Command::Check(a) => CommandSettings::Check(CheckSettings {
+            gate: GateConfig::from_inputs(&inputs)?,
+            dir: a.dir,
+            base: a.base,
+            head: a.head,
+            labels: a.labels,
+            format: a.format,
+        }),
+        Command::Lint(a) => {
+            let mut lint = GateConfig::from_inputs(&inputs)?.lint;
+            if let Some(d) = a.dialect {
+                lint.dialect = d;
+            }
+            CommandSettings::Lint(LintSettings {
+                paths: a.paths,
+                format: a.format,
+                lint,
+            })
+        }
+        Command::Rules(a) => CommandSettings::Rules(RulesSettings { json: a.json }),
+        Command::Deploy => {
+            let github = github(&ctx, &inputs)?;
+            let target = deploy_target(&ctx)?;
+            if let DeployTarget::NotMerged(n) = target {
+                return Ok(Settings {
+                    ctx,
+                    command: CommandSettings::NothingToDeploy(n),
+                });
+            }
+            let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), true, &tuning)?;
+            CommandSettings::Deploy(DeploySettings {
+                github,
+                deploy,
+                target: Some(target),
+            })
+        }
+        Command::Release => {
+            let github = github(&ctx, &inputs)?;
+            let head = ctx.sha.clone().ok_or_else(|| {
+                ConfigError("no commit to release up to: GITHUB_SHA (or --sha) is not set".into())
+            })?;
+            let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), true, &tuning)?;
+            CommandSettings::Release(DeploySettings {
+                github,
+                deploy,
+                target: Some(DeployTarget::Commit(head)),
+            })
+        }
+        Command::Rollback => {
+            let github = github(&ctx, &inputs)?;
+            let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), false, &tuning)?;
+            CommandSettings::Rollback(DeploySettings {
+                github,
+                deploy,
+                target: ctx.sha.clone().map(DeployTarget::Commit),
+            })
+        }
+    };
+    Ok(Settings { ctx, command })
+}
+
+pub fn context(args: &ContextArgs) -> Result<RunContext, ConfigError> {
+    let repository = match &args.repo {
+        Some(r) => Some(RepoName::parse(r).ok_or_else(|| {
+            ConfigError(format!(
+                "GITHUB_REPOSITORY / --repo: expected owner/name, got '{r}'"
+            ))
+        })?),
+        None => None,
+    };
+    Ok(RunContext {
+        event_name: args.event_name.clone(),
+        event_path: args.event_path.clone(),
+        repository,
+        sha: args.sha.clone().map(CommitSha),
+        api_url: args.api_url.clone(),
+        server_url: args.server_url.clone(),
+        run_id: args.run_id.clone(),
+        workspace: args.workspace.clone(),
+        output_path: args.output.clone(),
+        summary_path: args.summary.clone(),
+    })
+}
+
+/// The command an action run performs: the `command` input, else the event's default.
+fn action_command(inputs: &Inputs, ctx: &RunContext) -> Result<Command, InputError> {
+    let name = match inputs.get("command") {
+        Some(c) => c.to_ascii_lowercase(),
+        None => match ctx.event_name.as_deref() {
+            Some("pull_request" | "pull_request_target") => "gate".into(),
+            Some("push") => "deploy".into(),
+            Some("schedule" | "workflow_dispatch") => "release".into(),
+            other => {
+                return Err(InputError::new(
+                    "command",
+                    format!(
+                        "no default for event '{}'; set it to gate, deploy, release or rollback",
+                        other.unwrap_or("none")
+                    ),
+                ))
+            }
+        },
+    };
+    Ok(match name.as_str() {
+        "gate" => Command::Gate,
+        "deploy" => Command::Deploy,
+        "release" => Command::Release,
+        "rollback" => Command::Rollback,
+        other => {
+            return Err(InputError::new(
+                "command",
+                format!("expected gate, deploy, release or rollback, got '{other}'"),
+            ))
+        }
+    })
 }

@@ -1,8 +1,7 @@
-//! Settings, parsed once at the edge: the CLI flags, the action's `INPUT_*` variables and the
-//! runner's environment become one typed value per command, validated before any request. Below
-//! this module nothing reads a raw input or an environment variable again.
+//! Each command's typed settings, and the parsers that build them from the action's inputs and
+//! the run's context. The edge (`app.rs`) calls them once, before any request; below it nothing
+//! reads a raw input or an environment variable again.
 
-use crate::cli::{Cli, Command, ContextArgs};
 use crate::deploy::config::{DeployConfig, Tuning};
 use crate::gate::config::GateConfig;
 use crate::github::{pull_request_from_event, GitHub};
@@ -39,7 +38,7 @@ impl Environment {
         }
     }
 
-    fn tuning(&self) -> Result<Tuning, ConfigError> {
+    pub fn tuning(&self) -> Result<Tuning, ConfigError> {
         let poll = match &self.poll_ms {
             None => None,
             Some(v) => Some(Duration::from_millis(v.parse::<u64>().map_err(|_| {
@@ -149,155 +148,7 @@ pub struct DeploySettings {
     pub target: Option<DeployTarget>,
 }
 
-impl Settings {
-    /// Everything validated: a bad value is an [`InputError`] or [`ConfigError`] (exit 2)
-    /// before any request.
-    pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
-        let ctx = context(&cli.context)?;
-        let mut inputs = Inputs::from_env();
-        for (name, value) in cli.inputs.given() {
-            inputs.set(name, value);
-        }
-        if inputs.get("github-token").is_none() {
-            if let Some(t) = &env.github_token {
-                inputs.set("github-token", t);
-            }
-        }
-        inputs.mask_secrets();
-        let command = match cli.command {
-            Some(c) => c,
-            None => action_command(&inputs, &ctx)?,
-        };
-        let tuning = env.tuning()?;
-        let command = match command {
-            Command::Gate => CommandSettings::Gate(GateSettings {
-                gate: GateConfig::from_inputs(&inputs)?,
-                dry_run: inputs.bool("dry-run", false)?,
-                pr: pr_number(&ctx, &inputs)?,
-                github: github(&ctx, &inputs)?,
-            }),
-            Command::Check(a) => CommandSettings::Check(CheckSettings {
-                gate: GateConfig::from_inputs(&inputs)?,
-                dir: a.dir,
-                base: a.base,
-                head: a.head,
-                labels: a.labels,
-                format: a.format,
-            }),
-            Command::Lint(a) => {
-                let mut lint = GateConfig::from_inputs(&inputs)?.lint;
-                if let Some(d) = a.dialect {
-                    lint.dialect = d;
-                }
-                CommandSettings::Lint(LintSettings {
-                    paths: a.paths,
-                    format: a.format,
-                    lint,
-                })
-            }
-            Command::Rules(a) => CommandSettings::Rules(RulesSettings { json: a.json }),
-            Command::Deploy => {
-                let github = github(&ctx, &inputs)?;
-                let target = deploy_target(&ctx)?;
-                if let DeployTarget::NotMerged(n) = target {
-                    return Ok(Settings {
-                        ctx,
-                        command: CommandSettings::NothingToDeploy(n),
-                    });
-                }
-                let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), true, &tuning)?;
-                CommandSettings::Deploy(DeploySettings {
-                    github,
-                    deploy,
-                    target: Some(target),
-                })
-            }
-            Command::Release => {
-                let github = github(&ctx, &inputs)?;
-                let head = ctx.sha.clone().ok_or_else(|| {
-                    ConfigError(
-                        "no commit to release up to: GITHUB_SHA (or --sha) is not set".into(),
-                    )
-                })?;
-                let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), true, &tuning)?;
-                CommandSettings::Release(DeploySettings {
-                    github,
-                    deploy,
-                    target: Some(DeployTarget::Commit(head)),
-                })
-            }
-            Command::Rollback => {
-                let github = github(&ctx, &inputs)?;
-                let deploy =
-                    DeployConfig::from_inputs(&inputs, Some(&github.repo), false, &tuning)?;
-                CommandSettings::Rollback(DeploySettings {
-                    github,
-                    deploy,
-                    target: ctx.sha.clone().map(DeployTarget::Commit),
-                })
-            }
-        };
-        Ok(Settings { ctx, command })
-    }
-}
-
-pub fn context(args: &ContextArgs) -> Result<RunContext, ConfigError> {
-    let repository = match &args.repo {
-        Some(r) => Some(RepoName::parse(r).ok_or_else(|| {
-            ConfigError(format!(
-                "GITHUB_REPOSITORY / --repo: expected owner/name, got '{r}'"
-            ))
-        })?),
-        None => None,
-    };
-    Ok(RunContext {
-        event_name: args.event_name.clone(),
-        event_path: args.event_path.clone(),
-        repository,
-        sha: args.sha.clone().map(CommitSha),
-        api_url: args.api_url.clone(),
-        server_url: args.server_url.clone(),
-        run_id: args.run_id.clone(),
-        workspace: args.workspace.clone(),
-        output_path: args.output.clone(),
-        summary_path: args.summary.clone(),
-    })
-}
-
-/// The command an action run performs: the `command` input, else the event's default.
-fn action_command(inputs: &Inputs, ctx: &RunContext) -> Result<Command, InputError> {
-    let name = match inputs.get("command") {
-        Some(c) => c.to_ascii_lowercase(),
-        None => match ctx.event_name.as_deref() {
-            Some("pull_request" | "pull_request_target") => "gate".into(),
-            Some("push") => "deploy".into(),
-            Some("schedule" | "workflow_dispatch") => "release".into(),
-            other => {
-                return Err(InputError::new(
-                    "command",
-                    format!(
-                        "no default for event '{}'; set it to gate, deploy, release or rollback",
-                        other.unwrap_or("none")
-                    ),
-                ))
-            }
-        },
-    };
-    Ok(match name.as_str() {
-        "gate" => Command::Gate,
-        "deploy" => Command::Deploy,
-        "release" => Command::Release,
-        "rollback" => Command::Rollback,
-        other => {
-            return Err(InputError::new(
-                "command",
-                format!("expected gate, deploy, release or rollback, got '{other}'"),
-            ))
-        }
-    })
-}
-
-fn github(ctx: &RunContext, inputs: &Inputs) -> Result<GitHubSettings> {
+pub fn github(ctx: &RunContext, inputs: &Inputs) -> Result<GitHubSettings> {
     let token = inputs.secret("github-token").ok_or_else(|| {
         InputError::new(
             "github-token",
@@ -327,7 +178,7 @@ fn event(ctx: &RunContext) -> Result<serde_json::Value, ConfigError> {
 }
 
 /// The PR this run gates: the `pull-request` input / `--pull-request`, else the event's PR.
-fn pr_number(ctx: &RunContext, inputs: &Inputs) -> Result<PrNumber> {
+pub fn pr_number(ctx: &RunContext, inputs: &Inputs) -> Result<PrNumber> {
     if let Some(v) = inputs.get("pull-request") {
         let n = v.trim_start_matches('#').parse::<u64>().map_err(|_| {
             InputError::new("pull-request", format!("expected a PR number, got '{v}'"))
@@ -349,7 +200,7 @@ fn pr_number(ctx: &RunContext, inputs: &Inputs) -> Result<PrNumber> {
         })
 }
 
-fn deploy_target(ctx: &RunContext) -> Result<DeployTarget, ConfigError> {
+pub fn deploy_target(ctx: &RunContext) -> Result<DeployTarget, ConfigError> {
     let event = event(ctx)?;
     if matches!(
         ctx.event_name.as_deref(),

@@ -1,5 +1,6 @@
 //! Slack transport: incoming webhook or Web API (`chat.postMessage` / `chat.update`). What a
-//! message says is rendered in [`crate::report::slack`]; this module only delivers it.
+//! message says is rendered beside the other reports (`report/slack.rs`); this module only
+//! delivers it.
 //!
 //! No error ever carries the webhook URL or the token: callers turn a [`SlackError`] into a
 //! warning and print it as is.

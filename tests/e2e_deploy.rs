@@ -991,7 +991,10 @@ async fn an_error_while_following_still_reaches_a_final_state_everywhere() {
     assert_eq!(w.slack_bodies().await.len(), 1);
     assert_eq!(done.output("deployment-status").as_deref(), Some("error"));
     let id = done.output("deployment-id").unwrap_or_default();
-    assert!(id.starts_with("d-"), "the started deployment is named: {id}");
+    assert!(
+        id.starts_with("d-"),
+        "the started deployment is named: {id}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

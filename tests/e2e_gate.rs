@@ -371,7 +371,9 @@ fn git_in(dir: &std::path::Path, args: &[&str]) -> String {
 
 /// 3,000 code files, then a migration the API never lists.
 fn capped_pr(number: u64) -> (PrSpec, Vec<String>) {
-    let mut paths: Vec<String> = (0..3000).map(|i| format!("app/models/m{i:04}.rb")).collect();
+    let mut paths: Vec<String> = (0..3000)
+        .map(|i| format!("app/models/m{i:04}.rb"))
+        .collect();
     paths.push("db/migrate/20240301000000_drop_email.rb".into());
     let refs: Vec<(&str, &str)> = paths.iter().map(|p| (p.as_str(), "added")).collect();
     (PrSpec::new(number, &refs), paths)
@@ -420,7 +422,11 @@ async fn a_pr_past_the_api_s_file_cap_is_read_in_full_from_the_checkout() {
         .env("GITHUB_SHA", &head);
     let done = tokio::task::block_in_place(|| run.run());
     assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
-    assert!(done.stdout().contains("changes 3001 file(s)"), "{}", done.stdout());
+    assert!(
+        done.stdout().contains("changes 3001 file(s)"),
+        "{}",
+        done.stdout()
+    );
     // The migration the API never listed was seen: the change is mixed, and complete.
     assert!(done.summary.contains("SG001"), "{}", done.summary);
     assert!(!done.summary.contains("SG010"), "{}", done.summary);
