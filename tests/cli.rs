@@ -260,7 +260,7 @@ fn unknown_rule_is_exit_2_with_near_matches() {
     let o = shipgate(&["rules", "SG10"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr).to_string();
-    insta::assert_snapshot!(err.trim_end(), @"error: no rule 'SG10'; did you mean SG101, SG102, SG103, SG104, SG105, SG106, SG310, SG410?");
+    insta::assert_snapshot!(err.trim_end(), @"error: no rule 'SG10'; did you mean SG010, SG101, SG102, SG103, SG104, SG105, SG106, SG310?");
 }
 
 #[test]

@@ -93,7 +93,8 @@ impl SourceTree for Shop {
 fn gate(pr: &str) -> (Shop, Evaluation) {
     let shop = Shop::pr(pr);
     let cfg = GateConfig::from_inputs(&Inputs::default()).unwrap();
-    let eval = evaluate(&shop.changed, &shop, &[], &cfg);
+    let change = shipgate::gate::change::Change::complete(shop.changed.clone());
+    let eval = evaluate(&change, &shop, &[], &cfg);
     (shop, eval)
 }
 

@@ -3,7 +3,9 @@
 //! escaping over arbitrary titles.
 
 use proptest::prelude::*;
-use shipgate::slack::{escape_mrkdwn, escape_plain, render, DeployNotice, NoticeStatus, PrRef};
+use shipgate::report::slack::{
+    escape_mrkdwn, escape_plain, render, DeployNotice, NoticeStatus, PrRef,
+};
 use std::time::Duration;
 
 const GOLDEN: &str = "tests/fixtures/slack/expected-rolled-back-notice.json";

@@ -7,7 +7,18 @@ pub mod gate;
 pub mod hint;
 pub mod rules;
 pub mod sarif;
+pub mod slack;
 pub mod text;
+
+/// Output format of the CLI's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Github,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+}
 
 /// Makes untrusted text safe inside a markdown table cell or line: no table breaks, no
 /// `@mentions`, no HTML.

@@ -43,6 +43,8 @@ pub struct State {
     /// (base, head) → the commits between, oldest first.
     pub compare_commits: HashMap<(String, String), Vec<String>>,
     pub forbid_writes: bool,
+    /// (method, path fragment) → the status every matching request answers.
+    pub faults: Vec<(String, String, u16)>,
     pub requests: Vec<Recorded>,
     pub unexpected: Vec<String>,
     next_id: u64,
@@ -148,6 +150,15 @@ impl GitHubSim {
             .unwrap()
             .contents
             .insert((reference.into(), path.into()), text.into());
+    }
+
+    /// Every `method` request whose path contains `fragment` answers `status`.
+    pub fn fail(&self, method: &str, fragment: &str, status: u16) {
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .push((method.into(), fragment.into(), status));
     }
 
     pub fn forbid_writes(&self) {
@@ -321,6 +332,16 @@ impl Respond for Router {
             return not_found();
         };
         let parts: Vec<&str> = rest.split('/').collect();
+        if let Some((_, _, status)) = st
+            .faults
+            .iter()
+            .find(|(m, frag, _)| *m == method && path.contains(frag.as_str()))
+        {
+            return ResponseTemplate::new(*status).set_body_json(json!({
+                "message": "injected fault",
+                "documentation_url": "https://docs.github.com/rest"
+            }));
+        }
         if method != "GET" && st.forbid_writes {
             return ResponseTemplate::new(403).set_body_json(json!({
                 "message": "Resource not accessible by integration",
