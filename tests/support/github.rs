@@ -514,16 +514,30 @@ impl Respond for Router {
             ("GET", ["compare", spec]) => {
                 let (base, head) = spec.split_once("...").unwrap_or((spec, ""));
                 let key = (base.to_string(), head.to_string());
-                match st.compare.get(&key) {
+                // A commit listed between `base` and a later head is itself ahead of `base`, with
+                // the commits up to it: what GitHub answers for any commit of that history (a
+                // release train's order check compares against such a middle commit).
+                let (status, between) = match st.compare.get(&key) {
+                    Some(status) => (
+                        Some(status.clone()),
+                        st.compare_commits.get(&key).cloned().unwrap_or_default(),
+                    ),
+                    None => st
+                        .compare_commits
+                        .iter()
+                        .filter(|((b, _), _)| b == base)
+                        .find_map(|(_, list)| {
+                            let at = list.iter().position(|c| c == head)?;
+                            Some((Some("ahead".to_string()), list[..=at].to_vec()))
+                        })
+                        .unwrap_or((None, Vec::new())),
+                };
+                match status {
                     Some(status) => {
                         let mut c = fixture("commit-comparison.json");
                         c["status"] = json!(status);
                         let template = c["commits"][0].clone();
-                        let commits: Vec<Value> = st
-                            .compare_commits
-                            .get(&key)
-                            .cloned()
-                            .unwrap_or_default()
+                        let commits: Vec<Value> = between
                             .into_iter()
                             .map(|sha| {
                                 let mut t = template.clone();
