@@ -1,5 +1,6 @@
 //! The Slack message as users see it: an insta snapshot of the Block Kit JSON (a wording change is
-//! a reviewed diff: `cargo insta review`) and properties of the escaping over arbitrary titles.
+//! a reviewed diff, see README's Development section) and properties of the escaping over arbitrary
+//! titles.
 
 use proptest::prelude::*;
 use shipgate::slack::{escape_mrkdwn, escape_plain, render, DeployNotice, NoticeStatus, PrRef};

@@ -72,7 +72,11 @@ async fn document(w: &World, done: &Finished) -> String {
     );
     doc.push_str(&format!("\n===== job summary\n{}", done.summary));
     let comments = w.gh.comments(42);
-    assert_eq!(comments.len(), 1, "one deploy comment on PR #42, kept up to date");
+    assert_eq!(
+        comments.len(),
+        1,
+        "one deploy comment on PR #42, kept up to date"
+    );
     doc.push_str(&format!(
         "\n===== PR #42 comment\n{}\n",
         comments[0]["body"].as_str().unwrap_or("<missing>")

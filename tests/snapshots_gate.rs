@@ -52,7 +52,10 @@ fn document(sim: &GitHubSim, pr: u64, done: &Finished) -> String {
         text(&output["title"]),
         text(&output["summary"]),
     ));
-    let annotations = output["annotations"].as_array().cloned().unwrap_or_default();
+    let annotations = output["annotations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if !annotations.is_empty() {
         doc.push_str("----- annotations\n");
         for a in annotations {
@@ -131,10 +134,7 @@ async fn code_only_pr_passes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unsafe_migration_fails_with_a_hint() {
     let sim = GitHubSim::start().await;
-    let spec = pr_spec(
-        15,
-        &[("db/migrate/20240302000000_drop_email.rb", "added")],
-    );
+    let spec = pr_spec(15, &[("db/migrate/20240302000000_drop_email.rb", "added")]);
     sim.set_content(
         &spec.head_sha,
         "db/migrate/20240302000000_drop_email.rb",

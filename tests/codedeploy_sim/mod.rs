@@ -379,7 +379,8 @@ impl Respond for Unrouted {
             .unwrap_or_else(|p| p.into_inner())
             .problems
             .push(format!("no such route: {what}"));
-        ResponseTemplate::new(501).set_body_string(format!("the simulated CodeDeploy has no route for {what}"))
+        ResponseTemplate::new(501)
+            .set_body_string(format!("the simulated CodeDeploy has no route for {what}"))
     }
 }
 

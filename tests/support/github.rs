@@ -241,7 +241,10 @@ impl GitHubSim {
     /// Lets this test send requests to unknown routes without failing at teardown. The reason is
     /// required so the opt-out reads as a decision, not an accident.
     pub fn allow_unexpected(&self, reason: &str) {
-        assert!(!reason.trim().is_empty(), "say why unexpected requests are fine");
+        assert!(
+            !reason.trim().is_empty(),
+            "say why unexpected requests are fine"
+        );
         self.state
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -273,7 +276,9 @@ fn write_endpoint(method: &str, parts: &[&str]) -> Option<&'static str> {
     Some(match (method, parts) {
         ("POST", ["check-runs"]) => "/repos/{owner}/{repo}/check-runs",
         ("PATCH", ["check-runs", _]) => "/repos/{owner}/{repo}/check-runs/{check_run_id}",
-        ("POST", ["issues", _, "comments"]) => "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+        ("POST", ["issues", _, "comments"]) => {
+            "/repos/{owner}/{repo}/issues/{issue_number}/comments"
+        }
         ("PATCH", ["issues", "comments", _]) => {
             "/repos/{owner}/{repo}/issues/comments/{comment_id}"
         }

@@ -99,7 +99,10 @@ impl SlackSim {
 
     /// Lets this test send requests no mock answers; say why.
     pub fn allow_unexpected(&self, reason: &str) {
-        assert!(!reason.trim().is_empty(), "say why unexpected requests are fine");
+        assert!(
+            !reason.trim().is_empty(),
+            "say why unexpected requests are fine"
+        );
         self.unexpected
             .lock()
             .unwrap_or_else(|p| p.into_inner())
