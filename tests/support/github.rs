@@ -54,7 +54,17 @@ pub struct State {
     pub unexpected: Vec<String>,
     /// Why this test may send requests to unknown routes; `None` fails the test at teardown.
     allow_unexpected: Option<String>,
+    /// Errors to answer instead of the route's answer, see [`GitHubSim::inject`].
+    faults: Vec<Fault>,
     next_id: u64,
+}
+
+/// An error answered on matching requests: `METHOD` and a part of the path.
+#[derive(Debug, Clone)]
+struct Fault {
+    method: String,
+    path_contains: String,
+    status: u16,
 }
 
 impl State {
@@ -157,6 +167,17 @@ impl GitHubSim {
             .unwrap()
             .contents
             .insert((reference.into(), path.into()), text.into());
+    }
+
+    /// Answers `status` (with GitHub's error body) to every `method` request whose path contains
+    /// `path_contains`: a bad minute on one endpoint (502, 503), a token without a permission
+    /// (403). Such requests count as expected.
+    pub fn inject(&self, method: &str, path_contains: &str, status: u16) {
+        self.state.lock().unwrap().faults.push(Fault {
+            method: method.to_string(),
+            path_contains: path_contains.to_string(),
+            status,
+        });
     }
 
     pub fn forbid_writes(&self) {
@@ -390,6 +411,16 @@ impl Respond for Router {
             return unknown_route(&method, &path);
         };
         let parts: Vec<&str> = rest.split('/').collect();
+        if let Some(f) = st
+            .faults
+            .iter()
+            .find(|f| f.method == method && path.contains(&f.path_contains))
+        {
+            return ResponseTemplate::new(f.status).set_body_json(json!({
+                "message": "Server Error (injected by the test)",
+                "documentation_url": "https://docs.github.com/rest"
+            }));
+        }
         // Only routes the simulator knows are refused, so an unknown write still shows up as
         // unexpected rather than hiding behind a 403.
         if st.forbid_writes && write_endpoint(&method, &parts).is_some() {
