@@ -171,3 +171,34 @@ async fn finding_accepted_by_label_passes() {
     assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
     insta::assert_snapshot!(document(&sim, 10, &done));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fork_pr_with_a_read_only_token_reports_in_the_log() {
+    // No check run and no comment can be written: the workflow commands in the log (which the
+    // runner turns into annotations) and the job summary are all the author gets.
+    let sim = GitHubSim::start().await;
+    let mut spec = pr_spec(11, &[("db/migrate/1_a.rb", "added"), ("app/a.rb", "added")]);
+    spec.fork = true;
+    sim.set_content(
+        &spec.head_sha,
+        "db/migrate/1_a.rb",
+        "class A < ActiveRecord::Migration[7.1]\nend\n",
+    );
+    sim.forbid_writes();
+    let done = gate(&sim, &spec);
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    assert!(sim.check_runs().is_empty() && sim.comments(11).is_empty());
+    let log: Vec<String> = done
+        .stdout()
+        .lines()
+        // The mask command carries the token itself; the runner never shows it.
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .map(str::to_string)
+        .collect();
+    insta::assert_snapshot!(format!(
+        "exit code: {}\n\n===== log\n{}\n\n===== job summary\n{}",
+        done.code(),
+        log.join("\n"),
+        done.summary
+    ));
+}
