@@ -83,7 +83,12 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..30 {
         let t = Instant::now();
-        let eval = evaluate(&changed, &MapTree, &[], &cfg);
+        let eval = evaluate(
+            &shipgate::gate::change::Change::complete(changed.clone()),
+            &MapTree,
+            &[],
+            &cfg,
+        );
         times.push(t.elapsed());
         assert_eq!(eval.classification.total(), FILES);
     }

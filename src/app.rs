@@ -1,14 +1,19 @@
-//! Dispatch: turn the parsed CLI and the runner's environment into one command run.
+//! The edge: parse the settings once, dispatch to the command, and map its
+//! [`Outcome`] (or error) to the process's exit code.
 
-use crate::cli::{Cli, Command, ContextArgs, LintArgs, RulesArgs};
-use crate::gate;
+use crate::cli::{Cli, Command, ContextArgs};
+use crate::commands;
+use crate::deploy::config::DeployConfig;
+use crate::gate::config::GateConfig;
 use crate::inputs::{ConfigError, InputError, Inputs};
-use crate::lint::{self, LintOptions};
-use crate::model::{CommitSha, Finding, RepoName, Verdict};
-use crate::report::findings as fmt;
+use crate::model::{CommitSha, RepoName};
+use crate::outcome::Outcome;
 use crate::runner::{RunContext, Runner};
-use anyhow::{Context as _, Result};
-use std::path::{Path, PathBuf};
+use crate::settings::{
+    deploy_target, github, pr_number, CheckSettings, CommandSettings, DeploySettings, DeployTarget,
+    Environment, GateSettings, LintSettings, RulesSettings, Settings,
+};
+use anyhow::Result;
 use std::process::ExitCode;
 
 /// Exit codes of DESIGN.md: 0 passed/deployed, 1 refused/failed, 2 bad input.
@@ -16,7 +21,135 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 
-pub fn context(args: &ContextArgs) -> Result<RunContext> {
+pub async fn run(cli: Cli) -> Result<u8> {
+    let settings = parse(cli, &Environment::from_process())?;
+    let ctx = settings.ctx;
+    let runner = Runner::new(&ctx);
+    let outcome = match settings.command {
+        CommandSettings::Gate(s) => commands::gate::run(&ctx, s, &runner).await?,
+        CommandSettings::Check(s) => commands::check::run(&s, &runner)?,
+        CommandSettings::Lint(s) => commands::lint::run(&s)?,
+        CommandSettings::Rules(s) => commands::rules::run(&s)?,
+        CommandSettings::Deploy(s) => commands::deploy::run(&ctx, s, &runner).await?,
+        CommandSettings::NothingToDeploy(n) => commands::deploy::nothing_to_deploy(n, &runner)?,
+        CommandSettings::Release(s) => commands::release::run(&ctx, s, &runner).await?,
+        CommandSettings::Rollback(s) => commands::rollback::run(&ctx, s, &runner).await?,
+    };
+    Ok(exit_code(outcome))
+}
+
+pub fn exit_code(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Passed => EXIT_OK,
+        Outcome::Refused | Outcome::Failed | Outcome::RolledBack => EXIT_FAILED,
+        Outcome::BadInput => EXIT_BAD_INPUT,
+    }
+}
+
+/// Maps an error to its exit code: bad input or configuration is 2, anything else 1.
+pub fn exit_code_for(err: &anyhow::Error) -> u8 {
+    let bad_input = err.chain().any(|e| {
+        e.downcast_ref::<InputError>().is_some() || e.downcast_ref::<ConfigError>().is_some()
+    });
+    if bad_input {
+        EXIT_BAD_INPUT
+    } else {
+        EXIT_FAILED
+    }
+}
+
+pub fn exit(code: u8) -> ExitCode {
+    ExitCode::from(code)
+}
+
+/// Every setting of the run, validated: a bad value is an [`InputError`] or [`ConfigError`]
+/// (exit 2) before any request.
+pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
+    let ctx = context(&cli.context)?;
+    let mut inputs = Inputs::from_env();
+    for (name, value) in cli.inputs.given() {
+        inputs.set(name, value);
+    }
+    if inputs.get("github-token").is_none() {
+        if let Some(t) = &env.github_token {
+            inputs.set("github-token", t);
+        }
+    }
+    inputs.mask_secrets();
+    let command = match cli.command {
+        Some(c) => c,
+        None => action_command(&inputs, &ctx)?,
+    };
+    let tuning = env.tuning()?;
+    let command = match command {
+        Command::Gate => CommandSettings::Gate(GateSettings {
+            gate: GateConfig::from_inputs(&inputs)?,
+            dry_run: inputs.bool("dry-run", false)?,
+            pr: pr_number(&ctx, &inputs)?,
+            github: github(&ctx, &inputs)?,
+        }),
+        Command::Check(a) => CommandSettings::Check(CheckSettings {
+            gate: GateConfig::from_inputs(&inputs)?,
+            dir: a.dir,
+            base: a.base,
+            head: a.head,
+            labels: a.labels,
+            format: a.format,
+        }),
+        Command::Lint(a) => {
+            let mut lint = GateConfig::from_inputs(&inputs)?.lint;
+            if let Some(d) = a.dialect {
+                lint.dialect = d;
+            }
+            CommandSettings::Lint(LintSettings {
+                paths: a.paths,
+                format: a.format,
+                lint,
+            })
+        }
+        Command::Rules(a) => CommandSettings::Rules(RulesSettings { json: a.json }),
+        Command::Deploy => {
+            let github = github(&ctx, &inputs)?;
+            let target = deploy_target(&ctx)?;
+            if let DeployTarget::NotMerged(n) = target {
+                return Ok(Settings {
+                    ctx,
+                    command: CommandSettings::NothingToDeploy(n),
+                });
+            }
+            let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), true, &tuning)?;
+            CommandSettings::Deploy(DeploySettings {
+                github,
+                deploy,
+                target: Some(target),
+            })
+        }
+        Command::Release => {
+            let github = github(&ctx, &inputs)?;
+            let head = ctx.sha.clone().ok_or_else(|| {
+                ConfigError("no commit to release up to: GITHUB_SHA (or --sha) is not set".into())
+            })?;
+            let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), true, &tuning)?;
+            CommandSettings::Release(DeploySettings {
+                github,
+                deploy,
+                target: Some(DeployTarget::Commit(head)),
+            })
+        }
+        Command::Rollback => {
+            let github = github(&ctx, &inputs)?;
+            let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), false, &tuning)?;
+            CommandSettings::Rollback(DeploySettings {
+                github,
+                deploy,
+                target: ctx.sha.clone().map(DeployTarget::Commit),
+            })
+        }
+    };
+    Ok(Settings { ctx, command })
+}
+
+pub fn context(args: &ContextArgs) -> Result<RunContext, ConfigError> {
     let repository = match &args.repo {
         Some(r) => Some(RepoName::parse(r).ok_or_else(|| {
             ConfigError(format!(
@@ -40,7 +173,7 @@ pub fn context(args: &ContextArgs) -> Result<RunContext> {
 }
 
 /// The command an action run performs: the `command` input, else the event's default.
-fn action_command(inputs: &Inputs, ctx: &RunContext) -> Result<Command> {
+fn action_command(inputs: &Inputs, ctx: &RunContext) -> Result<Command, InputError> {
     let name = match inputs.get("command") {
         Some(c) => c.to_ascii_lowercase(),
         None => match ctx.event_name.as_deref() {
@@ -54,8 +187,7 @@ fn action_command(inputs: &Inputs, ctx: &RunContext) -> Result<Command> {
                         "no default for event '{}'; set it to gate, deploy, release or rollback",
                         other.unwrap_or("none")
                     ),
-                )
-                .into())
+                ))
             }
         },
     };
@@ -68,164 +200,7 @@ fn action_command(inputs: &Inputs, ctx: &RunContext) -> Result<Command> {
             return Err(InputError::new(
                 "command",
                 format!("expected gate, deploy, release or rollback, got '{other}'"),
-            )
-            .into())
+            ))
         }
     })
-}
-
-pub async fn run(cli: Cli) -> Result<u8> {
-    let ctx = context(&cli.context)?;
-    let mut inputs = Inputs::from_env();
-    for (name, value) in cli.inputs.given() {
-        inputs.set(name, value);
-    }
-    if inputs.get("github-token").is_none() {
-        if let Ok(t) = std::env::var("GITHUB_TOKEN") {
-            inputs.set("github-token", &t);
-        }
-    }
-    inputs.mask_secrets();
-    let runner = Runner::new(&ctx);
-    let command = match cli.command {
-        Some(c) => c,
-        None => action_command(&inputs, &ctx)?,
-    };
-    match command {
-        Command::Gate => verdict_code(gate::action::run(&ctx, &inputs, &runner).await?),
-        Command::Check(args) => {
-            let req = gate::local::CheckRequest {
-                dir: args.dir,
-                base: args.base,
-                head: args.head,
-                labels: args.labels,
-                format: args.format,
-            };
-            verdict_code(gate::local::run(&req, &inputs, &runner)?)
-        }
-        Command::Lint(args) => run_lint(&args, &inputs),
-        Command::Rules(args) => run_rules(&args),
-        Command::Deploy | Command::Release | Command::Rollback => {
-            crate::deploy::command::run(command_name(&command), &ctx, &inputs, &runner).await
-        }
-    }
-}
-
-fn command_name(c: &Command) -> &'static str {
-    match c {
-        Command::Deploy => "deploy",
-        Command::Release => "release",
-        Command::Rollback => "rollback",
-        _ => "gate",
-    }
-}
-
-fn verdict_code(v: Verdict) -> Result<u8> {
-    Ok(match v {
-        Verdict::Pass => EXIT_OK,
-        Verdict::Fail => EXIT_FAILED,
-    })
-}
-
-fn run_lint(args: &LintArgs, inputs: &Inputs) -> Result<u8> {
-    let mut cfg = gate::config::GateConfig::from_inputs(inputs)?.lint;
-    if let Some(d) = args.dialect {
-        cfg.dialect = d;
-    }
-    let mut files = Vec::new();
-    for p in &args.paths {
-        collect_files(p, &mut files)
-            .map_err(|e| ConfigError(format!("cannot read {}: {e}", p.display())))?;
-    }
-    let mut findings: Vec<Finding> = Vec::new();
-    for path in &files {
-        let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let text = String::from_utf8_lossy(&text);
-        let display = path.to_string_lossy().trim_start_matches("./").to_string();
-        findings.extend(lint::lint_source(&display, &text, &cfg));
-    }
-    print_findings(&findings, args.format, files.len(), &cfg);
-    Ok(if findings.iter().any(Finding::blocks) {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
-    })
-}
-
-fn print_findings(
-    findings: &[Finding],
-    format: gate::local::Format,
-    files: usize,
-    cfg: &LintOptions,
-) {
-    use gate::local::Format;
-    match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&fmt::json(findings)).unwrap_or_default()
-        ),
-        Format::Github => print!("{}", fmt::workflow_commands(findings)),
-        Format::Text => {
-            print!("{}", fmt::text(findings));
-            let blocking = findings.iter().filter(|f| f.blocks()).count();
-            println!(
-                "{files} file(s) linted ({}), {} finding(s), {blocking} blocking",
-                cfg.dialect.as_str(),
-                findings.len()
-            );
-        }
-    }
-}
-
-fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            {
-                continue;
-            }
-            collect_files(&e, out)?;
-        }
-    } else {
-        std::fs::metadata(path)?;
-        out.push(path.to_path_buf());
-    }
-    Ok(())
-}
-
-fn run_rules(args: &RulesArgs) -> Result<u8> {
-    let rules = lint::registry();
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&rules)?);
-    } else {
-        for r in &rules {
-            println!("{} {} ({}, {})", r.id, r.name, r.severity, r.dialects);
-            println!("  why:   {}", r.why);
-            if !r.hint.is_empty() {
-                println!("  safer: {}", r.hint);
-            }
-        }
-    }
-    Ok(EXIT_OK)
-}
-
-/// Maps an error to its exit code: bad input or configuration is 2, anything else 1.
-pub fn exit_code_for(err: &anyhow::Error) -> u8 {
-    let bad_input = err.chain().any(|e| {
-        e.downcast_ref::<InputError>().is_some() || e.downcast_ref::<ConfigError>().is_some()
-    });
-    if bad_input {
-        EXIT_BAD_INPUT
-    } else {
-        EXIT_FAILED
-    }
-}
-
-pub fn exit(code: u8) -> ExitCode {
-    ExitCode::from(code)
 }

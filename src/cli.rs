@@ -1,7 +1,7 @@
 //! Command-line interface. Every action input is also a flag; a flag wins over `INPUT_*`.
 
-use crate::gate::local::Format;
 use crate::model::Dialect;
+use crate::report::Format;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

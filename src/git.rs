@@ -38,6 +38,17 @@ impl Repo {
         Ok(out.stdout)
     }
 
+    /// That the folder exists, git runs, and the folder is inside a repository, with the real
+    /// reason when not.
+    pub fn check_usable(&self) -> Result<()> {
+        if !self.dir.is_dir() {
+            bail!("{} is not a folder", self.dir.display());
+        }
+        self.run(&["rev-parse", "--git-dir"])
+            .map(|_| ())
+            .with_context(|| format!("{} is not a git repository", self.dir.display()))
+    }
+
     /// The full commit id of `rev`.
     pub fn rev_parse(&self, rev: &str) -> Result<String> {
         let spec = format!("{rev}^{{commit}}");

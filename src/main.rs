@@ -26,7 +26,7 @@ async fn main() -> ExitCode {
             let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
             let text = chain.join(": ");
             if runner::RunContext::in_actions() {
-                println!("::error title=shipgate::{}", runner::escape_data(&text));
+                runner::error("shipgate", &text);
             }
             eprintln!("error: {text}");
             app::exit(app::exit_code_for(&err))

@@ -196,6 +196,30 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// A warning in the job's log and on the run's page (`::warning::`), escaped so untrusted text
+/// cannot end the command or start another.
+pub fn warning(message: &str) {
+    println!(
+        "{}",
+        annotation_command(AnnotationLevel::Warning, None, None, None, None, message)
+    );
+}
+
+/// An error annotation with a title (`::error title=..::`), escaped.
+pub fn error(title: &str, message: &str) {
+    println!(
+        "{}",
+        annotation_command(
+            AnnotationLevel::Error,
+            None,
+            None,
+            None,
+            Some(title),
+            message
+        )
+    );
+}
+
 /// Prints `::add-mask::` so the runner hides the value in every later log line.
 pub fn mask(value: &str) {
     if !value.is_empty() && RunContext::in_actions() {

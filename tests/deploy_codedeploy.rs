@@ -4,7 +4,7 @@
 mod codedeploy_sim;
 
 use codedeploy_sim::{End, GroupSpec, Plan, Sim};
-use shipgate::deploy::codedeploy::{deployment_description, FileExistsBehavior};
+use shipgate::codedeploy::{deployment_description, FileExistsBehavior};
 use shipgate::deploy::follow::{EndState, FollowOptions};
 use shipgate::deploy::{
     follow, wait_for_active, CodeDeployError, CreateRequest, DeploymentStatus, Revision,

@@ -9,7 +9,7 @@
 //! StopDeployment or target APIs, so behaviour is tested against `tests/codedeploy_sim/` instead.
 
 use serde_json::{json, Value};
-use shipgate::deploy::codedeploy::{deployment_description, FileExistsBehavior};
+use shipgate::codedeploy::{deployment_description, FileExistsBehavior};
 use shipgate::deploy::{
     ClientOptions, CodeDeploy, CodeDeployError, CreateRequest, DeploymentStatus, Revision,
 };

@@ -219,7 +219,7 @@ async fn failed_gate_hold_label_and_mixed_release_are_refused() {
         let expected = match case {
             "failed-gate" => "concluded `failure`",
             "hold" => "hold label `shipgate:hold`",
-            _ => "mixes schema changes",
+            _ => "together with application code",
         };
         assert!(
             done.stdout().contains(expected),
@@ -748,4 +748,187 @@ async fn slack_bot_posts_at_start_and_updates_in_place() {
             .collect();
         assert!(!visible.join("\n").contains("xoxb-secret-bot-token"));
     }
+}
+
+/// 3,000 code files listed by the API, and a migration past the cap that nobody can see.
+fn capped_files() -> Vec<(String, &'static str)> {
+    (0..3001)
+        .map(|i| (format!("app/models/m{i}.rb"), "modified"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pr_whose_file_list_was_cut_off_is_not_deployed() {
+    let w = World::new().await;
+    let files = capped_files();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+    w.merged_pr(&refs, Some("success"));
+    let done = run_blocking(&w.run().input("slack-notify", "never"));
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    assert!(
+        done.stdout().contains("GitHub lists at most 3000 files"),
+        "{}",
+        done.stdout()
+    );
+    assert!(done.stdout().contains("fetch-depth: 0"));
+    assert_eq!(done.output("deployment-status").as_deref(), Some("refused"));
+    assert_eq!(done.output("revision"), None, "nothing was deployed");
+    assert!(!w.cd.ops().iter().any(|o| o == "CreateDeployment"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_train_stops_before_a_pr_whose_file_list_was_cut_off() {
+    let (w, merges) = train_world().await;
+    let files = capped_files();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+    let mut big = PrSpec::new(50, &refs);
+    big.merged = true;
+    big.merge_sha = Some(merges[0].clone());
+    w.gh.add_pr(&big);
+    let done = run_blocking(
+        &w.run_for(&merges[2])
+            .input("command", "release")
+            .input("revision", "s3://shop-artifacts/shop/{sha}.zip")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    assert!(
+        done.stdout().contains("PR #50 is first in line"),
+        "{}",
+        done.stdout()
+    );
+    assert!(done.stdout().contains("GitHub lists at most 3000 files"));
+}
+
+/// The GitHub Deployment's last status, and the shipped PR's shipgate comment.
+fn final_state(w: &World) -> (String, String) {
+    let states = w.deployment_states();
+    let comments = w.gh.comments(42);
+    let body = comments
+        .last()
+        .and_then(|c| c["body"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    (states.last().cloned().unwrap_or_default(), body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_deployment_error_leaves_no_channel_in_progress() {
+    let w = World::new().await;
+    Mock::given(method("POST"))
+        .respond_with(ok_slack())
+        .mount(&w.slack)
+        .await;
+    w.merged_pr(&[("app/models/user.rb", "modified")], Some("success"));
+    w.cd.fail("CreateDeployment", "InvalidRoleException", 1, false);
+    let done = run_blocking(&w.run());
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    let (state, comment) = final_state(&w);
+    assert_eq!(state, "error", "{:?}", w.deployment_states());
+    assert!(
+        comment.contains("stopped with an error") && !comment.contains("🚀 Deploying"),
+        "{comment}"
+    );
+    assert!(comment.contains("InvalidRoleException"), "{comment}");
+    let slack = w.slack_bodies().await;
+    assert_eq!(slack.len(), 1, "Slack is told about the failure");
+    assert!(slack[0]["text"].as_str().unwrap_or("").contains("failed"));
+    assert_eq!(
+        done.output("deployment-status").as_deref(),
+        Some("not-started")
+    );
+    assert!(done.summary.contains("stopped with an error"));
+    w.no_secrets(&done);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_deployment_that_took_effect_before_an_error_is_followed() {
+    let w = World::new().await;
+    w.merged_pr(&[("app/models/user.rb", "modified")], Some("success"));
+    // A 5xx after AWS accepted the request: the deployment runs; shipgate must find it.
+    w.cd.fail("CreateDeployment", "InternalFailure", 1, true);
+    let done = run_blocking(&w.run().input("slack-notify", "never"));
+    assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
+    assert_eq!(w.cd.deployment_ids().len(), 1, "one deployment, not two");
+    assert_eq!(
+        done.output("deployment-status").as_deref(),
+        Some("succeeded")
+    );
+    assert_eq!(final_state(&w).0, "success");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_while_following_still_reaches_a_final_state_everywhere() {
+    let w = World::new().await;
+    Mock::given(method("POST"))
+        .respond_with(ok_slack())
+        .mount(&w.slack)
+        .await;
+    w.merged_pr(&[("app/models/user.rb", "modified")], Some("success"));
+    w.cd.fail("GetDeployment", "AccessDeniedException", 100, false);
+    let done = run_blocking(&w.run());
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    let (state, comment) = final_state(&w);
+    assert_eq!(state, "error");
+    assert!(comment.contains("may still be running"), "{comment}");
+    assert_eq!(w.slack_bodies().await.len(), 1);
+    assert_eq!(done.output("deployment-status").as_deref(), Some("error"));
+    let id = done.output("deployment-id").unwrap_or_default();
+    assert!(
+        id.starts_with("d-"),
+        "the started deployment is named: {id}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failing_github_writes_never_stop_the_deploy_or_its_final_report() {
+    for (method_name, fragment) in [
+        ("POST", "/deployments/"),
+        ("POST", "/comments"),
+        ("POST", "/deployments"),
+    ] {
+        let w = World::new().await;
+        Mock::given(method("POST"))
+            .respond_with(ok_slack())
+            .mount(&w.slack)
+            .await;
+        w.merged_pr(&[("app/models/user.rb", "modified")], Some("success"));
+        w.gh.fail(method_name, fragment, 500);
+        let done = run_blocking(&w.run().input("slack-notify", "always"));
+        assert_eq!(done.code(), 0, "{fragment}: {}", done.stdout());
+        assert!(
+            done.stdout().contains("::warning::shipgate could not"),
+            "{fragment}: {}",
+            done.stdout()
+        );
+        assert_eq!(
+            done.output("deployment-status").as_deref(),
+            Some("succeeded"),
+            "{fragment}"
+        );
+        assert!(done.summary.contains("✅ Deployed to production"));
+        let slack = w.slack_bodies().await;
+        assert!(
+            slack
+                .last()
+                .and_then(|b| b["text"].as_str())
+                .is_some_and(|t| t.contains("Deployed to")),
+            "{fragment}: {slack:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_slack_never_changes_the_final_github_state() {
+    let w = World::new().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&w.slack)
+        .await;
+    w.merged_pr(&[("app/models/user.rb", "modified")], Some("success"));
+    let done = run_blocking(&w.run().input("slack-notify", "always"));
+    assert_eq!(done.code(), 0, "{}", done.stdout());
+    let (state, comment) = final_state(&w);
+    assert_eq!(state, "success");
+    assert!(comment.contains("✅ Deployed to production"), "{comment}");
 }

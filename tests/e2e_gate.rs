@@ -342,3 +342,96 @@ async fn checked_out_workspace_is_read_instead_of_the_contents_api() {
     assert_eq!(drop["start_line"], 3);
     assert_eq!(drop["annotation_level"], "failure");
 }
+
+fn git_in(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// 3,000 code files, then a migration the API never lists.
+fn capped_pr(number: u64) -> (PrSpec, Vec<String>) {
+    let mut paths: Vec<String> = (0..3000)
+        .map(|i| format!("app/models/m{i:04}.rb"))
+        .collect();
+    paths.push("db/migrate/20240301000000_drop_email.rb".into());
+    let refs: Vec<(&str, &str)> = paths.iter().map(|p| (p.as_str(), "added")).collect();
+    (PrSpec::new(number, &refs), paths)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pr_past_the_api_s_file_cap_fails_closed_without_a_checkout() {
+    let sim = GitHubSim::start().await;
+    let (spec, _) = capped_pr(30);
+    let (_run, done) = gate(&sim, &spec).await;
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    assert_eq!(done.output("verdict").as_deref(), Some("fail"));
+    assert!(done.summary.contains("SG010"), "{}", done.summary);
+    assert!(done.summary.contains("fetch-depth: 0"));
+    assert_eq!(sim.check_runs()[0]["conclusion"], "failure");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pr_past_the_api_s_file_cap_is_read_in_full_from_the_checkout() {
+    let sim = GitHubSim::start().await;
+    let ws = tempfile::tempdir().unwrap();
+    git_in(ws.path(), &["init", "-q"]);
+    std::fs::write(ws.path().join("README.md"), "shop\n").unwrap();
+    git_in(ws.path(), &["add", "-A"]);
+    git_in(ws.path(), &["commit", "-q", "-m", "base"]);
+    let base = git_in(ws.path(), &["rev-parse", "HEAD"]);
+    let (mut spec, paths) = capped_pr(31);
+    for p in &paths {
+        let full = ws.path().join(p);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        let body = if p.starts_with("db/") {
+            "class DropEmail < ActiveRecord::Migration[7.1]\n  def change\n    remove_column :users, :email, :string\n  end\nend\n"
+        } else {
+            "class M; end\n"
+        };
+        std::fs::write(full, body).unwrap();
+    }
+    git_in(ws.path(), &["add", "-A"]);
+    git_in(ws.path(), &["commit", "-q", "-m", "head"]);
+    let head = git_in(ws.path(), &["rev-parse", "HEAD"]);
+    spec.head_sha = head.clone();
+    spec.base_sha = base;
+    let pr = sim.add_pr(&spec);
+    let run = ActionRun::new(&sim.url(), &sim.full_name(), "pull_request", &pr_event(&pr))
+        .workspace(ws.path())
+        .env("GITHUB_SHA", &head);
+    let done = tokio::task::block_in_place(|| run.run());
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    assert!(
+        done.stdout().contains("changes 3001 file(s)"),
+        "{}",
+        done.stdout()
+    );
+    // The migration the API never listed was seen: the change is mixed, and complete.
+    assert!(done.summary.contains("SG001"), "{}", done.summary);
+    assert!(!done.summary.contains("SG010"), "{}", done.summary);
+    assert_eq!(done.output("release-kind").as_deref(), Some("mixed"));
+    assert!(
+        !sim.requests()
+            .iter()
+            .any(|r| r.path.ends_with("/pulls/31/files")),
+        "the files came from git"
+    );
+}

@@ -26,7 +26,7 @@ async fn a_migration_that_could_not_be_read_does_not_pass() {
         "class DropEmail < ActiveRecord::Migration[7.1]\n  def change\n    remove_column :users, :email\n  end\nend\n",
     );
     // GitHub has a bad minute on the contents API, and only there.
-    sim.inject("GET", "/contents/", 502);
+    sim.fail("GET", "/contents/", 502);
     let pr = sim.add_pr(&spec);
     let run = ActionRun::new(&sim.url(), &sim.full_name(), "pull_request", &pr_event(&pr));
     let done = tokio::task::block_in_place(|| run.run());
@@ -51,7 +51,7 @@ async fn a_migration_that_could_not_be_read_does_not_pass() {
 async fn injected_errors_are_answered_and_expected() {
     // The helper the test above relies on: the fault is answered, recorded, and not unexpected.
     let sim = GitHubSim::start().await;
-    sim.inject("GET", "/pulls/5", 503);
+    sim.fail("GET", "/pulls/5", 503);
     let resp = reqwest::get(format!("{}/repos/octo-org/shop/pulls/5", sim.url()))
         .await
         .expect("answers");

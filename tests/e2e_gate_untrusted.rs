@@ -7,8 +7,6 @@ use support::github::{fixture, GitHubSim, PrSpec};
 use support::runner::ActionRun;
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "shipgate bug: the gate prints `shipgate: PR #N \"<title>\" changes ...` with the \
-            title as is, so a title with a line break injects workflow commands"]
 async fn a_pr_title_cannot_inject_workflow_commands() {
     let sim = GitHubSim::start().await;
     let mut spec = PrSpec::new(7, &[("app/a.rb", "added")]);

@@ -5,9 +5,10 @@
 mod support;
 
 use serde_json::Value;
+use shipgate::report::slack::{render, DeployNotice, NoticeStatus, PrRef};
 use shipgate::retry::RetryPolicy;
 use shipgate::secret::Secret;
-use shipgate::slack::{DeployNotice, NoticeStatus, Notifier, PrRef, SlackTarget};
+use shipgate::slack::{Notifier, SlackTarget};
 use std::time::Duration;
 use support::slack::SlackSim;
 use wiremock::matchers::{header, method, path};
@@ -75,7 +76,7 @@ async fn webhook_posts_block_kit_and_accepts_ok() {
         .mount(&server)
         .await;
     webhook(&server)
-        .notify(&notice(NoticeStatus::RolledBack))
+        .notify(&render(&notice(NoticeStatus::RolledBack)))
         .await
         .expect("sent");
     let reqs = server.received_requests().await.unwrap_or_default();
@@ -99,7 +100,7 @@ async fn pr_titles_cannot_ping_or_format() {
         .mount(&server)
         .await;
     webhook(&server)
-        .notify(&notice(NoticeStatus::Failed))
+        .notify(&render(&notice(NoticeStatus::Failed)))
         .await
         .expect("sent");
     let reqs = server.received_requests().await.unwrap_or_default();
@@ -130,11 +131,11 @@ async fn bot_posts_once_then_updates_the_same_message() {
         .mount(&server)
         .await;
     let mut n = bot(&server);
-    n.notify(&notice(NoticeStatus::Started))
+    n.notify(&render(&notice(NoticeStatus::Started)))
         .await
         .expect("posted");
     assert_eq!(n.message_ts(), Some("1503435956.000247"));
-    n.notify(&notice(NoticeStatus::Succeeded))
+    n.notify(&render(&notice(NoticeStatus::Succeeded)))
         .await
         .expect("updated");
     let reqs = server.received_requests().await.unwrap_or_default();
@@ -166,10 +167,10 @@ async fn an_update_that_cannot_be_applied_posts_a_new_message() {
         .mount(&server)
         .await;
     let mut n = bot(&server);
-    n.notify(&notice(NoticeStatus::Started))
+    n.notify(&render(&notice(NoticeStatus::Started)))
         .await
         .expect("posted");
-    n.notify(&notice(NoticeStatus::Failed))
+    n.notify(&render(&notice(NoticeStatus::Failed)))
         .await
         .expect("re-posted");
 }
@@ -188,7 +189,7 @@ async fn rate_limit_waits_retry_after_then_succeeds() {
         .await;
     // RetryPolicy::fast caps Retry-After at milliseconds; the production cap is a minute.
     webhook(&server)
-        .notify(&notice(NoticeStatus::Failed))
+        .notify(&render(&notice(NoticeStatus::Failed)))
         .await
         .expect("sent after 429");
     assert_eq!(
@@ -205,7 +206,7 @@ async fn webhook_errors_never_contain_the_url() {
         .mount(&server)
         .await;
     let err = webhook(&server)
-        .notify(&notice(NoticeStatus::Failed))
+        .notify(&render(&notice(NoticeStatus::Failed)))
         .await
         .expect_err("500");
     let text = format!("{err} {err:?}");
@@ -223,7 +224,7 @@ async fn webhook_errors_never_contain_the_url() {
         .mount(&gone)
         .await;
     let err = webhook(&gone)
-        .notify(&notice(NoticeStatus::Failed))
+        .notify(&render(&notice(NoticeStatus::Failed)))
         .await
         .expect_err("404");
     assert!(err.to_string().contains("channel_not_found"));
@@ -243,7 +244,7 @@ async fn unreachable_slack_error_has_no_url() {
     )
     .with_retry(RetryPolicy::none());
     let err = n
-        .notify(&notice(NoticeStatus::Failed))
+        .notify(&render(&notice(NoticeStatus::Failed)))
         .await
         .expect_err("down");
     let text = format!("{err} {err:?}");
@@ -268,7 +269,7 @@ async fn web_api_errors_name_the_error_not_the_token() {
         .mount(&server)
         .await;
     let err = bot(&server)
-        .notify(&notice(NoticeStatus::Failed))
+        .notify(&render(&notice(NoticeStatus::Failed)))
         .await
         .expect_err("api error");
     let text = format!("{err} {err:?}");

@@ -3,7 +3,9 @@
 //! titles.
 
 use proptest::prelude::*;
-use shipgate::slack::{escape_mrkdwn, escape_plain, render, DeployNotice, NoticeStatus, PrRef};
+use shipgate::report::slack::{
+    escape_mrkdwn, escape_plain, render, DeployNotice, NoticeStatus, PrRef,
+};
 use std::time::Duration;
 
 fn notice() -> DeployNotice {

@@ -1,34 +1,26 @@
-//! What must hold for a merged PR to ship: no hold label, a passing gate on its head commit,
-//! and (for the release train) what it carries.
+//! What must hold for merged work to ship: no hold label, a passing gate on each PR's head, and
+//! a release that keeps schema and code apart. The decisions are pure functions of what was
+//! read; the reads are the small async functions beside them.
 
 use super::config::DeployConfig;
-use crate::gate::action::CHECK_NAME;
-use crate::gate::policy::MIXED_RULE;
-use crate::github::{GitHub, PullRequest};
-use crate::model::ReleaseKind;
+use crate::gate::change::{pr_change, Change};
+use crate::gate::policy;
+use crate::gate::CHECK_NAME;
+use crate::github::{CheckRunState, GitHub, PullRequest};
+use crate::model::{CommitSha, ReleaseKind};
 use anyhow::{Context as _, Result};
+use std::path::Path;
 
-/// Why one merged PR must not ship: a hold label, or a gate that did not pass on its head.
-pub(super) async fn pr_block(
-    gh: &GitHub,
-    cfg: &DeployConfig,
-    pr: &PullRequest,
-) -> Result<Option<String>> {
-    if pr
-        .labels
-        .iter()
-        .any(|l| l.eq_ignore_ascii_case(&cfg.hold_label))
-    {
-        return Ok(Some(format!(
-            "PR #{} carries the hold label `{}`. Remove the label when it may ship, then re-run this workflow.",
-            pr.number.0, cfg.hold_label
-        )));
+/// Why one merged PR must not ship, from its labels and the gate's check runs on its head
+/// (newest first). Pure.
+pub fn gate_refusal(pr: &PullRequest, runs: &[CheckRunState], hold_label: &str) -> Option<String> {
+    if pr.labels.iter().any(|l| l.eq_ignore_ascii_case(hold_label)) {
+        return Some(format!(
+            "PR #{} carries the hold label `{hold_label}`. Remove the label when it may ship, then re-run this workflow.",
+            pr.number.0
+        ));
     }
-    let runs = gh
-        .check_runs(&pr.head_sha, CHECK_NAME)
-        .await
-        .with_context(|| format!("reading the gate's check run on PR #{}", pr.number.0))?;
-    Ok(match runs.first() {
+    match runs.first() {
         None => Some(format!(
             "The `{CHECK_NAME}` gate never ran on PR #{}'s head commit {}. Run the gate workflow on the PR (and make it a required check), then re-run this deploy.",
             pr.number.0,
@@ -44,33 +36,150 @@ pub(super) async fn pr_block(
             run.conclusion.as_deref().unwrap_or("nothing")
         )),
         Some(_) => None,
-    })
+    }
 }
 
-/// What one PR carries, for the train. With `mixed-changes` other than `fail`, mixing is
-/// allowed and every PR counts as `none`. A mixed PR without the acceptance label is blocked.
-pub(super) async fn pr_kind(
-    gh: &GitHub,
+/// Why a commit that no merged PR brought in must not ship. Pure.
+pub fn direct_push_refusal(commit: &CommitSha, require_pull_request: bool) -> Option<String> {
+    require_pull_request.then(|| format!(
+        "Commit {} was not brought in by a merged pull request, so no gate has checked it. Merge it through a PR, or set `require-pull-request: false` to deploy direct pushes.",
+        commit.short()
+    ))
+}
+
+/// The separation decision of a release: its kind, and why it must not ship. The whole release
+/// is one change (DESIGN.md §1.4); a label on any of its PRs accepts a finding, as at the gate.
+pub fn release_separation(
     cfg: &DeployConfig,
-    pr: &PullRequest,
-) -> Result<(ReleaseKind, Option<String>)> {
-    if cfg.gate.mixed != crate::gate::policy::MixedPolicy::Fail {
-        return Ok((ReleaseKind::None, None));
-    }
-    let files = gh
-        .pull_request_files(pr.number)
+    prs: &[PullRequest],
+    change: &Change,
+) -> (ReleaseKind, Option<String>) {
+    let class = cfg.gate.classifier.classify_change(change);
+    let labels: Vec<String> = prs.iter().flat_map(|p| p.labels.clone()).collect();
+    let refusal = policy::separation_refusal(
+        &class,
+        cfg.gate.mixed,
+        &labels,
+        &cfg.gate.allow_label_prefix,
+    );
+    (class.release_kind(), refusal)
+}
+
+/// Reads the gate's check runs on a PR's head and decides.
+pub async fn pr_block(gh: &GitHub, cfg: &DeployConfig, pr: &PullRequest) -> Result<Option<String>> {
+    let runs = gh
+        .check_runs(&pr.head_sha, CHECK_NAME)
         .await
-        .with_context(|| format!("listing the files of PR #{}", pr.number.0))?;
-    let kind = cfg.gate.classifier.classify(&files).release_kind();
-    let accepted = format!("{}{MIXED_RULE}", cfg.gate.allow_label_prefix);
-    if kind == ReleaseKind::Mixed && !pr.labels.iter().any(|l| l.eq_ignore_ascii_case(&accepted)) {
-        return Ok((
-            kind,
-            Some(format!(
-                "PR #{} mixes schema and code without the `{accepted}` label",
-                pr.number.0
-            )),
-        ));
+        .with_context(|| format!("reading the gate's check run on PR #{}", pr.number.0))?;
+    Ok(gate_refusal(pr, &runs, &cfg.hold_label))
+}
+
+/// Every file the PRs change, read completely or marked incomplete.
+pub async fn read_change(
+    gh: &GitHub,
+    workspace: Option<&Path>,
+    prs: &[PullRequest],
+) -> Result<Change> {
+    let mut parts = Vec::new();
+    for pr in prs {
+        parts.push(
+            pr_change(gh, workspace, pr)
+                .await
+                .with_context(|| format!("listing the files of PR #{}", pr.number.0))?,
+        );
     }
-    Ok((kind, None))
+    Ok(Change::union(parts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ChangedFile, FileStatus, PrNumber};
+
+    fn pr(labels: &[&str]) -> PullRequest {
+        PullRequest {
+            number: PrNumber(7),
+            title: "t".into(),
+            author: "a".into(),
+            url: "u".into(),
+            state: "closed".into(),
+            merged: true,
+            merged_at: None,
+            merge_commit_sha: None,
+            head_sha: CommitSha("a".repeat(40)),
+            head_ref: "b".into(),
+            head_repo: None,
+            base_sha: CommitSha("b".repeat(40)),
+            base_ref: "main".into(),
+            base_repo: None,
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+        }
+    }
+
+    fn run(status: &str, conclusion: Option<&str>) -> CheckRunState {
+        CheckRunState {
+            id: 1,
+            name: CHECK_NAME.into(),
+            status: status.into(),
+            conclusion: conclusion.map(str::to_string),
+            html_url: None,
+        }
+    }
+
+    #[test]
+    fn the_gate_must_have_passed_on_the_head() {
+        let p = pr(&[]);
+        assert!(gate_refusal(&p, &[], "shipgate:hold")
+            .unwrap()
+            .contains("never ran"));
+        assert!(
+            gate_refusal(&p, &[run("in_progress", None)], "shipgate:hold")
+                .unwrap()
+                .contains("still in_progress")
+        );
+        assert!(
+            gate_refusal(&p, &[run("completed", Some("failure"))], "shipgate:hold")
+                .unwrap()
+                .contains("concluded `failure`")
+        );
+        assert!(gate_refusal(&p, &[run("completed", Some("success"))], "shipgate:hold").is_none());
+        let held = pr(&["Shipgate:Hold"]);
+        assert!(
+            gate_refusal(&held, &[run("completed", Some("success"))], "shipgate:hold")
+                .unwrap()
+                .contains("hold label")
+        );
+    }
+
+    #[test]
+    fn a_release_whose_files_were_cut_off_does_not_ship() {
+        let inputs = {
+            let mut i = crate::inputs::Inputs::default();
+            i.set("application", "shop");
+            i.set("deployment-group", "g");
+            i.set("revision", "s3://bucket/shop.zip");
+            i
+        };
+        let cfg = DeployConfig::from_inputs(&inputs, None, true, &Default::default()).unwrap();
+        let mut change = Change::complete(vec![ChangedFile::new(
+            "app/models/user.rb",
+            FileStatus::Modified,
+        )]);
+        assert_eq!(
+            release_separation(&cfg, &[pr(&[])], &change),
+            (ReleaseKind::Code, None)
+        );
+        change.incomplete = Some("GitHub lists at most 3000 files".into());
+        let (_, why) = release_separation(&cfg, &[pr(&[])], &change);
+        assert!(why.unwrap().contains("at most 3000 files"));
+        change
+            .files
+            .push(ChangedFile::new("db/migrate/1_a.rb", FileStatus::Added));
+        change.incomplete = None;
+        let (kind, why) = release_separation(&cfg, &[pr(&[])], &change);
+        assert_eq!(kind, ReleaseKind::Mixed);
+        assert!(why.unwrap().contains("together with application code"));
+        let (_, why) = release_separation(&cfg, &[pr(&["shipgate:allow-SG001"])], &change);
+        assert!(why.is_none());
+    }
 }

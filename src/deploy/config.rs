@@ -1,12 +1,14 @@
 //! The deploy's settings, all validated from the inputs before anything is read or written.
 
-use super::codedeploy::FileExistsBehavior;
-use super::revision::Revision;
+use super::follow::{FollowOptions, PollSchedule};
+use crate::codedeploy::revision::Revision;
+use crate::codedeploy::FileExistsBehavior;
 use crate::gate::config::GateConfig;
 use crate::inputs::{InputError, Inputs};
 use crate::model::{CommitSha, RepoName};
-use crate::secret::Secret;
-use crate::slack::SlackNotify;
+use crate::report::slack::SlackNotify;
+use crate::retry::RetryPolicy;
+use crate::slack::{Notifier, SlackTarget};
 use std::time::Duration;
 
 /// What to do when the group already runs a deployment.
@@ -16,14 +18,79 @@ pub enum OnActive {
     Fail,
 }
 
+/// The `revision` input as a template: `{sha}` in an S3 key and `github` resolve per commit, so a
+/// release train or a rollback can name the artifact of the commit it actually ships.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionTemplate {
+    raw: String,
+    repo: Option<RepoName>,
+}
+
+impl RevisionTemplate {
+    /// Checks the template's shape now (with a placeholder commit), so a typo is exit 2 before
+    /// anything is read or written.
+    pub fn parse(raw: &str, repo: Option<&RepoName>) -> Result<Self, InputError> {
+        let t = RevisionTemplate {
+            raw: raw.trim().to_string(),
+            repo: repo.cloned(),
+        };
+        t.at(&CommitSha("0".repeat(40)))?;
+        Ok(t)
+    }
+
+    /// The revision of `commit`.
+    pub fn at(&self, commit: &CommitSha) -> Result<Revision, InputError> {
+        Revision::parse(
+            &self.raw.replace("{sha}", &commit.0),
+            self.repo.as_ref(),
+            commit,
+        )
+        .map_err(|e| InputError::new("revision", strip_input_prefix(&e.to_string())))
+    }
+
+    /// An S3 artifact without `{sha}`: the same bundle whatever the commit.
+    pub fn is_fixed(&self) -> bool {
+        self.raw.starts_with("s3://") && !self.raw.contains("{sha}")
+    }
+}
+
+/// Where and how Slack is told; the notifier is built when a run needs it.
+#[derive(Debug, Clone)]
+pub struct SlackSettings {
+    pub target: Option<SlackTarget>,
+    pub notify: SlackNotify,
+    /// `SLACK_API_URL`: the Web API base (tests, proxies).
+    pub api_base: Option<String>,
+    pub retry: RetryPolicy,
+}
+
+impl SlackSettings {
+    pub fn notifier(&self) -> Option<Notifier> {
+        let target = self.target.clone()?;
+        Some(Notifier::new(target, self.api_base.clone()).with_retry(self.retry.clone()))
+    }
+
+    /// A webhook posts once; only the Web API can update a message in place.
+    pub fn updates_in_place(&self) -> bool {
+        matches!(self.target, Some(SlackTarget::Bot { .. }))
+    }
+}
+
+/// Overrides from the environment, read once at the edge.
+#[derive(Debug, Clone, Default)]
+pub struct Tuning {
+    /// `SHIPGATE_POLL_MS`: one poll interval for every wait, and fast retries (tests, tuning).
+    pub poll: Option<Duration>,
+    /// `SLACK_API_URL`.
+    pub slack_api: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct DeployConfig {
     pub application: String,
     pub group: String,
     /// `None` only for a rollback without an explicit revision.
-    pub revision: Option<Revision>,
-    /// The `revision` input as given, to derive the revision of another commit.
-    pub revision_input: Option<String>,
+    pub revision: Option<RevisionTemplate>,
     pub deployment_config: Option<String>,
     pub environment: String,
     pub environment_url: Option<String>,
@@ -35,48 +102,34 @@ pub struct DeployConfig {
     pub hold_label: String,
     pub require_pull_request: bool,
     pub gate: GateConfig,
-    pub slack_webhook: Option<Secret>,
-    pub slack_token: Option<Secret>,
-    pub slack_channel: Option<String>,
-    pub slack_notify: SlackNotify,
+    pub slack: SlackSettings,
+    pub follow: FollowOptions,
+    pub retry: RetryPolicy,
     pub dry_run: bool,
 }
 
 impl DeployConfig {
     /// The revision for `commit` (a release train may ship an earlier commit than the run's).
-    pub fn revision_at(
-        &self,
-        repo: Option<&RepoName>,
-        commit: &CommitSha,
-    ) -> Result<Revision, InputError> {
-        let raw = self
-            .revision_input
-            .as_deref()
-            .ok_or_else(|| InputError::new("revision", "is required to deploy"))?;
-        Revision::parse(&raw.replace("{sha}", &commit.0), repo, commit)
-            .map_err(|e| InputError::new("revision", strip_input_prefix(&e.to_string())))
+    pub fn revision_at(&self, commit: &CommitSha) -> Result<Revision, InputError> {
+        self.revision
+            .as_ref()
+            .ok_or_else(|| InputError::new("revision", "is required to deploy"))?
+            .at(commit)
     }
 
     /// An S3 artifact without `{sha}`: the same bundle whatever the commit.
     pub fn revision_is_fixed(&self) -> bool {
-        self.revision_input
-            .as_deref()
-            .is_some_and(|r| r.starts_with("s3://") && !r.contains("{sha}"))
-    }
-
-    pub fn required_revision(&self) -> Result<Revision, InputError> {
         self.revision
-            .clone()
-            .ok_or_else(|| InputError::new("revision", "is required to deploy"))
+            .as_ref()
+            .is_some_and(RevisionTemplate::is_fixed)
     }
 
-    /// `commit` is the commit to deploy: a `github` revision uses it, and `{sha}` in an S3 key
-    /// is replaced by it (so a release train can ship an earlier commit's artifact).
+    /// Every deploy input, validated before anything is read or written.
     pub fn from_inputs(
         inputs: &Inputs,
         repo: Option<&RepoName>,
-        commit: &CommitSha,
         require_revision: bool,
+        tuning: &Tuning,
     ) -> Result<Self, InputError> {
         let application = inputs.required("application")?.to_string();
         let group = inputs.required("deployment-group")?.to_string();
@@ -88,10 +141,7 @@ impl DeployConfig {
                 ))
             }
             None => None,
-            Some(raw) => Some(
-                Revision::parse(&raw.replace("{sha}", &commit.0), repo, commit)
-                    .map_err(|e| InputError::new("revision", strip_input_prefix(&e.to_string())))?,
-            ),
+            Some(raw) => Some(RevisionTemplate::parse(raw, repo)?),
         };
         let file_exists =
             FileExistsBehavior::parse(inputs.get_or("file-exists-behavior", "DISALLOW"))
@@ -110,28 +160,9 @@ impl DeployConfig {
                 format!("{minutes} is more than a day; CodeDeploy Blue/Green waits at most 2 days in total"),
             ));
         }
-        let slack_notify = SlackNotify::parse(inputs.get_or("slack-notify", "failure"))
-            .map_err(|e| InputError::new("slack-notify", strip_input_prefix(&e)))?;
-        let slack_token = inputs.secret("slack-bot-token");
-        let slack_channel = inputs.get("slack-channel").map(str::to_string);
-        if slack_token.is_some()
-            && slack_channel.is_none()
-            && inputs.get("slack-webhook-url").is_none()
-        {
-            return Err(InputError::new(
-                "slack-channel",
-                "is required with 'slack-bot-token'",
-            ));
-        }
-        if let Some(url) = inputs.get("slack-webhook-url") {
-            if !url.starts_with("https://") && !url.starts_with("http://") {
-                // Never echo the value: it is a secret.
-                return Err(InputError::new(
-                    "slack-webhook-url",
-                    "is not a URL (expected https://hooks.slack.com/services/...)",
-                ));
-            }
-        }
+        let timeout = Duration::from_secs_f64(minutes * 60.0);
+        let auto_rollback = inputs.bool("auto-rollback", true)?;
+        let slack = slack_settings(inputs, tuning)?;
         let environment_url = inputs.get("environment-url").map(str::to_string);
         if let Some(u) = &environment_url {
             if !u.starts_with("https://") && !u.starts_with("http://") {
@@ -141,8 +172,18 @@ impl DeployConfig {
                 ));
             }
         }
+        let (follow, retry) = match tuning.poll {
+            Some(interval) => {
+                let mut o = FollowOptions::fast(timeout, auto_rollback);
+                o.poll = PollSchedule(vec![interval]);
+                (o, RetryPolicy::fast())
+            }
+            None => (
+                FollowOptions::new(timeout, auto_rollback),
+                RetryPolicy::standard(),
+            ),
+        };
         Ok(DeployConfig {
-            revision_input: inputs.get("revision").map(str::to_string),
             environment: inputs.get_or("environment", &group).to_string(),
             application,
             group,
@@ -151,19 +192,56 @@ impl DeployConfig {
             environment_url,
             file_exists,
             wait: inputs.bool("wait", true)?,
-            timeout: Duration::from_secs_f64(minutes * 60.0),
-            auto_rollback: inputs.bool("auto-rollback", true)?,
+            timeout,
+            auto_rollback,
             on_active,
             hold_label: inputs.get_or("hold-label", "shipgate:hold").to_string(),
             require_pull_request: inputs.bool("require-pull-request", true)?,
             gate: GateConfig::from_inputs(inputs)?,
-            slack_webhook: inputs.secret("slack-webhook-url"),
-            slack_token,
-            slack_channel,
-            slack_notify,
+            slack,
+            follow,
+            retry,
             dry_run: inputs.bool("dry-run", false)?,
         })
     }
+}
+
+fn slack_settings(inputs: &Inputs, tuning: &Tuning) -> Result<SlackSettings, InputError> {
+    let notify = SlackNotify::parse(inputs.get_or("slack-notify", "failure"))
+        .map_err(|e| InputError::new("slack-notify", strip_input_prefix(&e)))?;
+    let webhook = inputs.secret("slack-webhook-url");
+    let token = inputs.secret("slack-bot-token");
+    let channel = inputs.get("slack-channel").map(str::to_string);
+    if let Some(url) = &webhook {
+        if !url.expose().starts_with("https://") && !url.expose().starts_with("http://") {
+            // Never echo the value: it is a secret.
+            return Err(InputError::new(
+                "slack-webhook-url",
+                "is not a URL (expected https://hooks.slack.com/services/...)",
+            ));
+        }
+    }
+    // The webhook wins when both are given.
+    let target = match (webhook, token) {
+        (Some(url), _) => Some(SlackTarget::Webhook(url)),
+        (None, Some(token)) => {
+            let channel = channel.ok_or_else(|| {
+                InputError::new("slack-channel", "is required with 'slack-bot-token'")
+            })?;
+            Some(SlackTarget::Bot { token, channel })
+        }
+        (None, None) => None,
+    };
+    Ok(SlackSettings {
+        target,
+        notify,
+        api_base: tuning.slack_api.clone(),
+        retry: if tuning.poll.is_some() {
+            RetryPolicy::fast()
+        } else {
+            RetryPolicy::standard()
+        },
+    })
 }
 
 /// Minutes, fractions allowed (`7.5`).
@@ -209,7 +287,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let c = DeployConfig::from_inputs(&base(), None, &sha(), true).unwrap();
+        let c = DeployConfig::from_inputs(&base(), None, true, &Tuning::default()).unwrap();
         assert_eq!(c.environment, "shop-production");
         assert!(c.wait && c.auto_rollback && c.require_pull_request && !c.dry_run);
         assert_eq!(c.timeout, Duration::from_secs(3600));
@@ -234,7 +312,7 @@ mod tests {
         ] {
             let mut i = base();
             i.set(name, value);
-            let e = DeployConfig::from_inputs(&i, None, &sha(), true).unwrap_err();
+            let e = DeployConfig::from_inputs(&i, None, true, &Tuning::default()).unwrap_err();
             assert_eq!(e.input, name, "{name}={value}: {e}");
             assert!(!e.message.starts_with("input '"), "{e}");
         }
@@ -242,7 +320,7 @@ mod tests {
             let mut i = base();
             i.set(missing, "");
             assert_eq!(
-                DeployConfig::from_inputs(&i, None, &sha(), true)
+                DeployConfig::from_inputs(&i, None, true, &Tuning::default())
                     .unwrap_err()
                     .input,
                 missing
@@ -254,18 +332,20 @@ mod tests {
     fn sha_placeholder_and_optional_revision() {
         let mut i = base();
         i.set("revision", "s3://artifacts/shop/{sha}.zip");
-        let c = DeployConfig::from_inputs(&i, None, &sha(), true).unwrap();
+        let c = DeployConfig::from_inputs(&i, None, true, &Tuning::default()).unwrap();
         assert_eq!(
-            c.required_revision().unwrap().to_string(),
+            c.revision_at(&sha()).unwrap().to_string(),
             format!("s3://artifacts/shop/{}.zip", "a".repeat(40))
         );
         i.set("revision", "");
-        assert!(DeployConfig::from_inputs(&i, None, &sha(), false)
-            .unwrap()
-            .revision
-            .is_none());
+        assert!(
+            DeployConfig::from_inputs(&i, None, false, &Tuning::default())
+                .unwrap()
+                .revision
+                .is_none()
+        );
         assert_eq!(
-            DeployConfig::from_inputs(&i, None, &sha(), true)
+            DeployConfig::from_inputs(&i, None, true, &Tuning::default())
                 .unwrap_err()
                 .input,
             "revision"
@@ -277,7 +357,7 @@ mod tests {
         let mut i = base();
         i.set("slack-bot-token", "xoxb-secret");
         assert_eq!(
-            DeployConfig::from_inputs(&i, None, &sha(), true)
+            DeployConfig::from_inputs(&i, None, true, &Tuning::default())
                 .unwrap_err()
                 .input,
             "slack-channel"
@@ -287,7 +367,7 @@ mod tests {
             "slack-webhook-url",
             "hooks.slack.com/services/T/B/secretpart",
         );
-        let e = DeployConfig::from_inputs(&i, None, &sha(), true).unwrap_err();
+        let e = DeployConfig::from_inputs(&i, None, true, &Tuning::default()).unwrap_err();
         assert_eq!(e.input, "slack-webhook-url");
         assert!(!e.to_string().contains("secretpart"));
     }

@@ -2,8 +2,8 @@
 //! rollback on timeout or cancellation, explain a failure from the target diagnostics, and follow
 //! the rollback deployment CodeDeploy starts.
 
-use super::codedeploy::{CodeDeploy, CodeDeployError};
-use super::types::{DeploymentSnapshot, DeploymentStatus, TargetReport};
+use crate::codedeploy::types::{DeploymentSnapshot, DeploymentStatus, TargetReport};
+use crate::codedeploy::{CodeDeploy, CodeDeployError};
 use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
 
@@ -193,7 +193,7 @@ pub struct TimelineEntry {
 
 /// The result of following a deployment.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
+pub struct FollowResult {
     pub deployment_id: String,
     pub status: EndState,
     /// The last CodeDeploy status seen.
@@ -211,7 +211,7 @@ pub struct Outcome {
     pub duration: Duration,
 }
 
-impl Outcome {
+impl FollowResult {
     pub fn succeeded(&self) -> bool {
         self.status == EndState::Succeeded
     }
@@ -409,14 +409,14 @@ impl Recorder<'_> {
 }
 
 /// Follows deployment `id` to its end. Returns `Err` only when CodeDeploy refuses to tell its
-/// state (not found, access denied); every end of the deployment itself is an [`Outcome`].
+/// state (not found, access denied); every end of the deployment itself is an [`FollowResult`].
 pub async fn follow(
     cd: &CodeDeploy,
     id: &str,
     opts: &FollowOptions,
     cancel: &CancellationToken,
     sink: &mut dyn ProgressSink,
-) -> Result<Outcome, CodeDeployError> {
+) -> Result<FollowResult, CodeDeployError> {
     let started_at = SystemTime::now();
     let mut rec = Recorder {
         sink,
@@ -571,9 +571,9 @@ async fn finish(
     opts: &FollowOptions,
     rec: &mut Recorder<'_>,
     started_at: SystemTime,
-) -> Outcome {
+) -> FollowResult {
     let id = snap.id.clone();
-    let mut outcome = Outcome {
+    let mut outcome = FollowResult {
         deployment_id: id.clone(),
         status,
         final_status: snap.status.clone(),
@@ -750,7 +750,7 @@ pub async fn wait_for_active(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::types::{LifecycleEventReport, Overview};
+    use crate::codedeploy::types::{LifecycleEventReport, Overview};
 
     #[test]
     fn poll_schedule_repeats_its_last_step() {

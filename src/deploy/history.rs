@@ -1,8 +1,8 @@
 //! The group's deployment history: which commit it last attempted, so an old re-run cannot
 //! roll production back by accident.
 
-use super::codedeploy::CodeDeploy;
-use super::types::{DeploymentSnapshot, GroupInfo};
+use crate::codedeploy::types::{DeploymentSnapshot, GroupInfo};
+use crate::codedeploy::CodeDeploy;
 use crate::github::{CompareStatus, GitHub};
 use crate::model::CommitSha;
 use anyhow::{Context as _, Result};
@@ -32,7 +32,9 @@ pub async fn previous_good(
         .list_deployments(
             &group.application,
             &group.name,
-            &[super::types::DeploymentStatus::parse("Succeeded")],
+            &[crate::codedeploy::types::DeploymentStatus::parse(
+                "Succeeded",
+            )],
         )
         .await?;
     let mut done = cd.batch_deployments(&ids).await?;
@@ -83,20 +85,20 @@ pub async fn older_than_last(
             group.name
         ))),
         Ok(CompareStatus::Diverged) => {
-            println!(
-                "::warning::shipgate: {} and the last deployed {} have diverged (force push?); deploying anyway",
+            crate::runner::warning(&format!(
+                "shipgate: {} and the last deployed {} have diverged (force push?); deploying anyway",
                 commit.short(),
                 last_commit.short()
-            );
+            ));
             Ok(None)
         }
         Ok(_) => Ok(None),
         Err(e) => {
-            println!(
-                "::warning::shipgate could not compare {} with the last deployed {}: {e}; deploying anyway",
+            crate::runner::warning(&format!(
+                "shipgate could not compare {} with the last deployed {}: {e}; deploying anyway",
                 commit.short(),
                 last_commit.short()
-            );
+            ));
             Ok(None)
         }
     }
@@ -105,7 +107,7 @@ pub async fn older_than_last(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::types::DeploymentStatus;
+    use crate::codedeploy::types::DeploymentStatus;
 
     #[test]
     fn commit_from_description() {

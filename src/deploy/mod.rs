@@ -1,20 +1,15 @@
-//! The CodeDeploy Blue/Green flow: start, follow, stop/rollback, history.
-//!
-//! `codedeploy` is the only module that talks to AWS; `revision`, `types` and most of `follow`
-//! are plain data and logic.
+//! The CodeDeploy Blue/Green flow: what may ship, start, follow, stop/rollback, history, and the
+//! reporting of one deploy run. The AWS calls themselves live in [`crate::codedeploy`].
 
-mod checks;
-pub mod codedeploy;
-pub mod command;
+pub mod checks;
 pub mod config;
-mod deployer;
 pub mod follow;
 pub mod history;
-pub mod revision;
+pub mod publish;
+pub mod ship;
 pub mod train;
-pub mod types;
 
-pub use codedeploy::{ClientOptions, CodeDeploy, CodeDeployError, CreateRequest};
-pub use follow::{follow, wait_for_active, EndState, FailureDetail, FollowOptions, Outcome};
-pub use revision::{BundleType, Revision, RevisionError};
-pub use types::{DeploymentSnapshot, DeploymentStatus, GroupInfo, TargetReport};
+pub use crate::codedeploy::revision::{BundleType, Revision, RevisionError};
+pub use crate::codedeploy::types::{DeploymentSnapshot, DeploymentStatus, GroupInfo, TargetReport};
+pub use crate::codedeploy::{ClientOptions, CodeDeploy, CodeDeployError, CreateRequest};
+pub use follow::{follow, wait_for_active, EndState, FailureDetail, FollowOptions, FollowResult};

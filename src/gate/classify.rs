@@ -121,6 +121,8 @@ pub struct Classification {
     pub schema: Vec<ChangedFile>,
     pub code: Vec<ChangedFile>,
     pub ignored: Vec<ChangedFile>,
+    /// Why the change's file list may be incomplete (see [`super::change::Change`]).
+    pub incomplete: Option<String>,
 }
 
 impl Classification {
@@ -166,6 +168,13 @@ impl Classifier {
         } else {
             FileKind::Code
         }
+    }
+
+    /// Classifies a whole change, carrying over whether its list is complete.
+    pub fn classify_change(&self, change: &super::change::Change) -> Classification {
+        let mut c = self.classify(&change.files);
+        c.incomplete = change.incomplete.clone();
+        c
     }
 
     /// A rename counts as schema when either side is schema: moving an applied migration out of

@@ -1,10 +1,11 @@
 //! The gate's decision over one change set: pure apart from the file reads of the tree.
 
+use super::change::Change;
 use super::classify::Classification;
 use super::config::GateConfig;
 use super::policy;
 use crate::lint::{self, SourceTree};
-use crate::model::{ChangedFile, Finding, ReleaseKind, Severity, Verdict};
+use crate::model::{Finding, ReleaseKind, Severity, Verdict};
 
 /// What the gate found and decided.
 #[derive(Debug, Clone)]
@@ -29,12 +30,13 @@ impl Evaluation {
 }
 
 pub fn evaluate(
-    files: &[ChangedFile],
+    change: &Change,
     tree: &dyn SourceTree,
     labels: &[String],
     cfg: &GateConfig,
 ) -> Evaluation {
-    let classification = cfg.classifier.classify(files);
+    let files = &change.files;
+    let classification = cfg.classifier.classify_change(change);
     let mut findings = policy::separation_findings(&classification, cfg.mixed);
     findings.extend(lint::lint_change(
         &classification.schema,

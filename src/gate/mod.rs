@@ -1,9 +1,12 @@
-//! The PR gate: classify the change, lint its migrations, apply the separation policy, decide.
+//! The PR gate: read the change, classify it, lint its migrations, apply the separation policy,
+//! decide.
 
-pub mod action;
+pub mod change;
 pub mod classify;
 pub mod config;
 pub mod evaluate;
-pub mod local;
 pub mod policy;
 pub mod tree;
+
+/// The name of the check run the gate publishes and the deploy looks for.
+pub const CHECK_NAME: &str = "shipgate";

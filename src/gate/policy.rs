@@ -2,7 +2,7 @@
 //! PR labels.
 
 use super::classify::Classification;
-use crate::model::{Acceptance, Finding, Severity};
+use crate::model::{Acceptance, Finding, ReleaseKind, Severity};
 
 /// What `mixed-changes` does with a PR that changes schema and code together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,34 +24,78 @@ impl MixedPolicy {
 }
 
 pub const MIXED_RULE: &str = "SG001";
+/// The change's file list was cut off (GitHub's 3,000-file cap) and nothing completed it.
+pub const INCOMPLETE_RULE: &str = "SG010";
 
-/// The SG001 finding for a change that mixes schema and code, if the policy wants one.
-pub fn separation_findings(class: &Classification, policy: MixedPolicy) -> Vec<Finding> {
-    let severity = match policy {
-        MixedPolicy::Off => return Vec::new(),
-        MixedPolicy::Fail => Severity::Error,
-        MixedPolicy::Warn => Severity::Warning,
-    };
-    if class.schema.is_empty() || class.code.is_empty() {
-        return Vec::new();
-    }
+/// Why a change mixes schema and code, in the words the gate, the deploy and the release train
+/// all use.
+pub fn mixed_message(class: &Classification) -> String {
     let schema = list_paths(class.schema.iter().map(|f| f.path.as_str()));
     let code = list_paths(class.code.iter().map(|f| f.path.as_str()));
-    let message = format!(
+    format!(
         "This change ships schema changes ({schema}) together with application code ({code}). \
          During a Blue/Green deployment the old and the new code run at the same time against \
          one database, and a schema change cannot be rolled back without losing data, so the \
          code must be deployable and roll-back-able on its own."
-    );
-    let hint = "Split it: first a PR with only the expand migration (new tables, nullable \
+    )
+}
+
+const MIXED_HINT: &str =
+    "Split it: first a PR with only the expand migration (new tables, nullable \
                 columns, indexes), deployed on its own; then a PR with the code that uses it. To \
                 remove something, go the other way: the code PR first, the drop in a later PR.";
-    let anchor = class.schema.first().map(|f| f.path.clone());
-    let mut f = Finding::new(MIXED_RULE, severity, message).with_hint(hint);
-    if let Some(path) = anchor {
-        f = f.at(path, Some(1));
+
+/// The separation findings of one change: SG001 when it mixes schema and code (as the policy
+/// wants), and SG010 when its file list is incomplete — whatever the policy, since a change
+/// nobody read cannot be said to be separate.
+pub fn separation_findings(class: &Classification, policy: MixedPolicy) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(why) = &class.incomplete {
+        out.push(
+            Finding::new(INCOMPLETE_RULE, Severity::Error, why.clone()).with_hint(
+                "Use `actions/checkout` with `fetch-depth: 0` before shipgate so the whole diff is \
+                 read from git, or split the change into smaller PRs.",
+            ),
+        );
     }
-    vec![f]
+    let severity = match policy {
+        MixedPolicy::Off => return out,
+        MixedPolicy::Fail => Severity::Error,
+        MixedPolicy::Warn => Severity::Warning,
+    };
+    if class.release_kind() != ReleaseKind::Mixed {
+        return out;
+    }
+    let mut f = Finding::new(MIXED_RULE, severity, mixed_message(class)).with_hint(MIXED_HINT);
+    if let Some(first) = class.schema.first() {
+        f = f.at(first.path.clone(), Some(1));
+    }
+    out.push(f);
+    out
+}
+
+/// What the deploy and the release train decide about one change's separation: the change's
+/// kind, and why it must not ship (the gate's SG001/SG010 findings that block, not accepted by a
+/// label). The same findings and labels as the gate, so both say the same thing.
+pub fn separation_refusal(
+    class: &Classification,
+    policy: MixedPolicy,
+    labels: &[String],
+    prefix: &str,
+) -> Option<String> {
+    let mut findings = separation_findings(class, policy);
+    apply_labels(&mut findings, labels, prefix);
+    let blocking: Vec<String> = findings
+        .iter()
+        .filter(|f| f.blocks())
+        .map(|f| {
+            format!(
+                "{} (a PR label `{prefix}{}` accepts it on purpose.)",
+                f.message, f.rule
+            )
+        })
+        .collect();
+    (!blocking.is_empty()).then(|| blocking.join(" "))
 }
 
 fn list_paths<'a>(paths: impl Iterator<Item = &'a str>) -> String {
@@ -131,6 +175,36 @@ mod tests {
             })
         );
         assert_eq!(Verdict::from_findings(&f), Verdict::Pass);
+    }
+
+    #[test]
+    fn an_incomplete_listing_blocks_whatever_the_policy() {
+        let mut c = Classifier::defaults()
+            .classify(&[ChangedFile::new("app/models/user.rb", FileStatus::Modified)]);
+        c.incomplete = Some("GitHub lists at most 3000 files".into());
+        for policy in [MixedPolicy::Fail, MixedPolicy::Warn, MixedPolicy::Off] {
+            let f = separation_findings(&c, policy);
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].rule.0, INCOMPLETE_RULE);
+            assert!(f[0].blocks());
+            assert!(f[0].hint.contains("fetch-depth: 0"));
+        }
+    }
+
+    #[test]
+    fn the_deploy_refuses_in_the_gate_s_words() {
+        let c = mixed();
+        let why = separation_refusal(&c, MixedPolicy::Fail, &[], "shipgate:allow-").unwrap();
+        assert!(why.starts_with(&mixed_message(&c)), "{why}");
+        assert!(why.contains("`shipgate:allow-SG001`"), "{why}");
+        assert!(separation_refusal(
+            &c,
+            MixedPolicy::Fail,
+            &["shipgate:allow-SG001".into()],
+            "shipgate:allow-"
+        )
+        .is_none());
+        assert!(separation_refusal(&c, MixedPolicy::Warn, &[], "shipgate:allow-").is_none());
     }
 
     #[test]

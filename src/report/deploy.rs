@@ -1,8 +1,8 @@
 //! The deploy's report in markdown: the job summary and the comment on each shipped PR.
 
 use super::md_escape;
+use super::slack::human_duration as human;
 use crate::github::PullRequest;
-use crate::slack::human_duration as human;
 use std::time::Duration;
 
 /// Hidden marker of the deploy comment for one environment and commit, so a re-run or a later

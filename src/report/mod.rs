@@ -4,6 +4,15 @@
 pub mod deploy;
 pub mod findings;
 pub mod gate;
+pub mod slack;
+
+/// Output format of the CLI's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Github,
+}
 
 /// Makes untrusted text safe inside a markdown table cell or line: no table breaks, no
 /// `@mentions`, no HTML.

@@ -129,6 +129,8 @@ struct State {
     deployments: Vec<Deployment>,
     plans: Vec<Plan>,
     throttle: HashMap<String, u32>,
+    /// op → (error code, times left, whether the call takes effect before the error).
+    faults: HashMap<String, (String, u32, bool)>,
     log: Vec<Call>,
     problems: Vec<String>,
     /// Why this test may leave problems behind; `None` fails the test at teardown.
@@ -265,6 +267,15 @@ impl Sim {
     /// The next `times` calls of `op` answer ThrottlingException.
     pub fn throttle(&self, op: &str, times: u32) {
         self.st().throttle.insert(op.to_string(), times);
+    }
+
+    /// The next `times` calls of `op` answer the error `code` (HTTP 400 with `__type`).
+    /// `took_effect`: the call is carried out first, then answered with the error, as when a
+    /// connection breaks after AWS accepted the request.
+    pub fn fail(&self, op: &str, code: &str, times: u32, took_effect: bool) {
+        self.st()
+            .faults
+            .insert(op.to_string(), (code.to_string(), times, took_effect));
     }
 
     /// Starts a deployment as if someone else had (console, another workflow).
@@ -426,6 +437,16 @@ impl Respond for Responder {
         if throttled {
             return error("ThrottlingException", "Rate exceeded");
         }
+        let fault = match st.faults.get_mut(&op) {
+            Some((code, n, took_effect)) if *n > 0 => {
+                *n -= 1;
+                Some((code.clone(), *took_effect))
+            }
+            _ => None,
+        };
+        if let Some((code, false)) = &fault {
+            return fault_answer(code, "injected fault");
+        }
         let Some(input) = self.model["operations"][&op]["input"].as_str() else {
             st.problems.push(format!("operation {op} is not modelled"));
             return error(
@@ -454,6 +475,9 @@ impl Respond for Responder {
                 Err(("UnknownOperationException".into(), other.to_string()))
             }
         };
+        if let Some((code, true)) = &fault {
+            return fault_answer(code, "injected fault after the call took effect");
+        }
         match result {
             Ok(v) => ResponseTemplate::new(200).set_body_raw(
                 serde_json::to_vec(&v).unwrap_or_default(),
@@ -462,6 +486,21 @@ impl Respond for Responder {
             Err((code, msg)) => error(&code, &msg),
         }
     }
+}
+
+/// An injected error: `InternalFailure` / `ServiceUnavailable` answer 5xx as AWS does, the
+/// rest 400.
+fn fault_answer(code: &str, message: &str) -> ResponseTemplate {
+    let status = match code {
+        "InternalFailure" => 500,
+        "ServiceUnavailable" => 503,
+        _ => 400,
+    };
+    let body = json!({"__type": code, "message": message});
+    ResponseTemplate::new(status).set_body_raw(
+        serde_json::to_vec(&body).unwrap_or_default(),
+        "application/x-amz-json-1.1",
+    )
 }
 
 fn error(code: &str, message: &str) -> ResponseTemplate {

@@ -49,22 +49,14 @@ pub struct State {
     /// (base, head) → the commits between, oldest first.
     pub compare_commits: HashMap<(String, String), Vec<String>>,
     pub forbid_writes: bool,
+    /// (method, path fragment) → the status every matching request answers.
+    pub faults: Vec<(String, String, u16)>,
     pub requests: Vec<Recorded>,
     /// `METHOD path?query` of every request to a route the simulator does not know.
     pub unexpected: Vec<String>,
     /// Why this test may send requests to unknown routes; `None` fails the test at teardown.
     allow_unexpected: Option<String>,
-    /// Errors to answer instead of the route's answer, see [`GitHubSim::inject`].
-    faults: Vec<Fault>,
     next_id: u64,
-}
-
-/// An error answered on matching requests: `METHOD` and a part of the path.
-#[derive(Debug, Clone)]
-struct Fault {
-    method: String,
-    path_contains: String,
-    status: u16,
 }
 
 impl State {
@@ -169,15 +161,13 @@ impl GitHubSim {
             .insert((reference.into(), path.into()), text.into());
     }
 
-    /// Answers `status` (with GitHub's error body) to every `method` request whose path contains
-    /// `path_contains`: a bad minute on one endpoint (502, 503), a token without a permission
-    /// (403). Such requests count as expected.
-    pub fn inject(&self, method: &str, path_contains: &str, status: u16) {
-        self.state.lock().unwrap().faults.push(Fault {
-            method: method.to_string(),
-            path_contains: path_contains.to_string(),
-            status,
-        });
+    /// Every `method` request whose path contains `fragment` answers `status`.
+    pub fn fail(&self, method: &str, fragment: &str, status: u16) {
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .push((method.into(), fragment.into(), status));
     }
 
     pub fn forbid_writes(&self) {
@@ -411,13 +401,13 @@ impl Respond for Router {
             return unknown_route(&method, &path);
         };
         let parts: Vec<&str> = rest.split('/').collect();
-        if let Some(f) = st
+        if let Some((_, _, status)) = st
             .faults
             .iter()
-            .find(|f| f.method == method && path.contains(&f.path_contains))
+            .find(|(m, frag, _)| *m == method && path.contains(frag.as_str()))
         {
-            return ResponseTemplate::new(f.status).set_body_json(json!({
-                "message": "Server Error (injected by the test)",
+            return ResponseTemplate::new(*status).set_body_json(json!({
+                "message": "injected fault",
                 "documentation_url": "https://docs.github.com/rest"
             }));
         }

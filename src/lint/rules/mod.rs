@@ -17,6 +17,7 @@ pub mod sg006_remove_column_not_ignored;
 pub mod sg007_sidekiq_enqueue_before_handler;
 pub mod sg008_sidekiq_signature_change;
 pub mod sg009_schema_dump_drift;
+pub mod sg010_change_not_fully_read;
 pub mod sg101_drop_table;
 pub mod sg102_drop_column;
 pub mod sg103_drop_schema;
@@ -74,6 +75,7 @@ pub const ALL: &[Rule] = &[
     sg007_sidekiq_enqueue_before_handler::RULE,
     sg008_sidekiq_signature_change::RULE,
     sg009_schema_dump_drift::RULE,
+    sg010_change_not_fully_read::RULE,
     sg101_drop_table::RULE,
     sg102_drop_column::RULE,
     sg103_drop_schema::RULE,

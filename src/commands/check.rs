@@ -1,59 +1,44 @@
 //! `shipgate check`: the gate on a local git diff, with no GitHub access.
 
-use super::config::GateConfig;
-use super::evaluate::{evaluate, Evaluation};
-use super::tree::GitTree;
+use crate::gate::change::Change;
+use crate::gate::evaluate::{evaluate, Evaluation};
+use crate::gate::tree::GitTree;
 use crate::git::Repo;
-use crate::inputs::{ConfigError, Inputs};
-use crate::model::Verdict;
-use crate::report::{findings as fmt, gate as report};
+use crate::inputs::ConfigError;
+use crate::outcome::Outcome;
+use crate::report::{findings as fmt, gate as report, Format};
 use crate::runner::Runner;
+use crate::settings::CheckSettings;
 use anyhow::Result;
-use std::path::PathBuf;
 
-/// Output format of the CLI's findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Github,
-}
-
-pub struct CheckRequest {
-    pub dir: PathBuf,
-    pub base: String,
-    pub head: String,
-    pub labels: Vec<String>,
-    pub format: Format,
-}
-
-pub fn run(req: &CheckRequest, inputs: &Inputs, runner: &Runner) -> Result<Verdict> {
-    let cfg = GateConfig::from_inputs(inputs)?;
-    let repo = Repo::new(&req.dir);
-    let head = repo.rev_parse(&req.head).map_err(|_| {
+pub fn run(s: &CheckSettings, runner: &Runner) -> Result<Outcome> {
+    let repo = Repo::new(&s.dir);
+    repo.check_usable()
+        .map_err(|e| ConfigError(format!("--dir: {e:#}")))?;
+    let head = repo.rev_parse(&s.head).map_err(|_| {
         ConfigError(format!(
             "--head: '{}' is not a commit in {}",
-            req.head,
-            req.dir.display()
+            s.head,
+            s.dir.display()
         ))
     })?;
-    repo.rev_parse(&req.base).map_err(|_| {
+    repo.rev_parse(&s.base).map_err(|_| {
         ConfigError(format!(
             "--base: '{}' is not a commit in {}",
-            req.base,
-            req.dir.display()
+            s.base,
+            s.dir.display()
         ))
     })?;
     // Like a PR: compare against the point where the branch left its base.
-    let base = repo.merge_base(&req.base, &head)?;
-    let files = repo.changed_files(&base, &head)?;
+    let base = repo.merge_base(&s.base, &head)?;
+    let change = Change::complete(repo.changed_files(&base, &head)?);
     let tree = GitTree {
         repo,
         base,
         head: head.clone(),
     };
-    let eval = evaluate(&files, &tree, &req.labels, &cfg);
-    print(&eval, req, &head);
+    let eval = evaluate(&change, &tree, &s.labels, &s.gate);
+    print(&eval, s, &head);
     runner.append_summary(&report::markdown(
         &eval,
         &report::ReportLinks {
@@ -61,11 +46,11 @@ pub fn run(req: &CheckRequest, inputs: &Inputs, runner: &Runner) -> Result<Verdi
             run_url: None,
         },
     ))?;
-    Ok(eval.verdict)
+    Ok(Outcome::from_verdict(eval.verdict))
 }
 
-fn print(eval: &Evaluation, req: &CheckRequest, head: &str) {
-    match req.format {
+fn print(eval: &Evaluation, s: &CheckSettings, head: &str) {
+    match s.format {
         Format::Json => {
             let v = serde_json::json!({
                 "verdict": eval.verdict.as_str(),
@@ -79,7 +64,7 @@ fn print(eval: &Evaluation, req: &CheckRequest, head: &str) {
             let c = &eval.classification;
             println!(
                 "shipgate check {}..{}: {} schema, {} code, {} ignored file(s); release kind {}",
-                req.base,
+                s.base,
                 &head[..head.len().min(7)],
                 c.schema.len(),
                 c.code.len(),

@@ -1,12 +1,10 @@
 //! The CodeDeploy adapter: the only module that calls `aws-sdk-codedeploy`. It turns SDK types into
-//! the plain data of [`super::types`] and SDK errors into [`CodeDeployError`], retrying throttling
+//! the plain data of [`types`] and SDK errors into [`CodeDeployError`], retrying throttling
 //! and transient failures through [`crate::retry`].
 
-use super::revision::{BundleType, Revision};
-use super::types::{
-    DeploymentSnapshot, DeploymentStatus, GroupInfo, LastDeployment, LifecycleEventReport,
-    Overview, RollbackInfo, TargetReport,
-};
+pub mod revision;
+pub mod types;
+
 use crate::model::{CommitSha, RepoName};
 use crate::retry::{retry, RetryDecision, RetryPolicy};
 use aws_config::retry::RetryConfig;
@@ -15,7 +13,12 @@ use aws_sdk_codedeploy::config::http::HttpResponse;
 use aws_sdk_codedeploy::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_codedeploy::types as sdk;
 use aws_sdk_codedeploy::Client;
+use revision::{BundleType, Revision};
 use std::time::SystemTime;
+use types::{
+    DeploymentSnapshot, DeploymentStatus, GroupInfo, LastDeployment, LifecycleEventReport,
+    Overview, RollbackInfo, TargetReport,
+};
 
 /// CodeDeploy's own limit for BatchGetDeployments / BatchGetDeploymentTargets.
 const BATCH_LIMIT: usize = 25;
