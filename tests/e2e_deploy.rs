@@ -546,6 +546,12 @@ async fn rollback_redeploys_the_previous_good_revision() {
     );
     assert_eq!(first.code(), 0, "{}", first.stdout());
     let newer = "beef000000000000000000000000000000000002";
+    // The newer commit descends from the first: the order check must be able to tell.
+    w.gh.state
+        .lock()
+        .unwrap()
+        .compare
+        .insert((SHA.into(), newer.into()), "ahead".into());
     let second = run_blocking(
         &w.run_for(newer)
             .input("revision", "s3://shop-artifacts/shop/{sha}.zip")
@@ -931,4 +937,33 @@ async fn a_failing_slack_never_changes_the_final_github_state() {
     let (state, comment) = final_state(&w);
     assert_eq!(state, "success");
     assert!(comment.contains("✅ Deployed to production"), "{comment}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_order_check_refuses_instead_of_deploying_blind() {
+    let w = World::new().await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    let other = "beef000000000000000000000000000000000003";
+    let id = w.cd.seed_deployment(
+        "shop",
+        "shop-production",
+        &format!("shipgate {other} PR #43"),
+        Plan::new(0, End::Succeed),
+    );
+    let client = w.cd.client().await;
+    for _ in 0..10 {
+        if client.deployment(&id).await.unwrap().status.is_terminal() {
+            break;
+        }
+    }
+    // GitHub cannot answer the comparison (the simulator knows no such pair: 404).
+    let done = run_blocking(&w.run().input("slack-notify", "never"));
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    assert!(
+        done.stdout()
+            .contains("cannot tell whether deploying would roll production back"),
+        "{}",
+        done.stdout()
+    );
+    assert!(!w.cd.ops().contains(&"CreateDeployment".to_string()));
 }

@@ -14,9 +14,6 @@ fn pr_event(pr: &Value) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "shipgate bug: gate::tree::ActionTree::fetch turns any contents API error into \
-            'file missing' (a tracing warning on stderr), so a 5xx lets an unread migration \
-            pass as 'Safe to deploy'"]
 async fn a_migration_that_could_not_be_read_does_not_pass() {
     let sim = GitHubSim::start().await;
     let spec = PrSpec::new(31, &[("db/migrate/20240303000000_drop_email.rb", "added")]);
@@ -37,7 +34,21 @@ async fn a_migration_that_could_not_be_read_does_not_pass() {
         done.stdout(),
         done.stderr()
     );
-    assert_ne!(done.code(), 0);
+    assert_eq!(done.code(), 1);
+    assert!(
+        done.summary.contains("SG010")
+            && done
+                .summary
+                .contains("could not read `db/migrate/20240303000000_drop_email.rb`"),
+        "{}",
+        done.summary
+    );
+    assert!(
+        done.stdout()
+            .contains("::warning::shipgate could not read db/migrate/"),
+        "the log says why: {}",
+        done.stdout()
+    );
     assert!(
         sim.check_runs()
             .iter()
