@@ -90,14 +90,15 @@ async fn instant(
         "shipgate: deployment {id} still has its original fleet ({}); rolling back by stopping it with rollback instead of creating a new deployment",
         crate::deploy::phase::phase(&waiting).describe()
     );
-    // What the original fleet runs: the last good revision before this deployment.
-    let previous = history::previous_good(&aws.cd, &aws.group)
-        .await
-        .context("looking for the revision the original fleet runs")?;
+    // What the original fleet runs: the group's last successful deployment (the waiting one
+    // has not succeeded yet). Only for the report: the stop itself needs no revision.
+    let previous = match &aws.group.last_successful {
+        Some(last) if last.id != id => aws.cd.deployment(&last.id).await.ok(),
+        _ => None,
+    };
     let revision = previous
         .as_ref()
         .and_then(|p| p.revision.clone())
-        .or_else(|| aws.group.target_revision.clone())
         .or_else(|| waiting.revision.clone())
         .ok_or_else(|| ConfigError(format!("deployment {id} does not name its revision")))?;
     let commit = previous
