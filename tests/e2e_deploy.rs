@@ -1129,7 +1129,9 @@ async fn a_termination_wait_longer_than_the_timeout_is_released_at_the_switch() 
     assert!(done
         .summary
         .contains("The original fleet is terminated at about "));
-    assert!(done.summary.contains("phase: deploying to the replacement fleet"));
+    assert!(done
+        .summary
+        .contains("phase: deploying to the replacement fleet"));
     assert_eq!(
         w.deployment_states().last().map(String::as_str),
         Some("success")
@@ -1137,7 +1139,10 @@ async fn a_termination_wait_longer_than_the_timeout_is_released_at_the_switch() 
     let slack = w.slack_bodies().await;
     assert_eq!(slack.len(), 1);
     let text = slack[0].to_string();
-    assert!(text.contains("*Phase*") && text.contains("Traffic switched"), "{text}");
+    assert!(
+        text.contains("*Phase*") && text.contains("Traffic switched"),
+        "{text}"
+    );
     assert!(w.cd.problems().is_empty(), "{:?}", w.cd.problems());
 }
 
@@ -1186,7 +1191,8 @@ async fn wait_for_termination_follows_until_the_original_fleet_is_gone() {
     assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
     assert!(w.cd.calls("StopDeployment").is_empty(), "{:?}", w.cd.ops());
     assert!(
-        done.summary.contains("stopped following at timeout-minutes"),
+        done.summary
+            .contains("stopped following at timeout-minutes"),
         "{}",
         done.summary
     );
@@ -1213,7 +1219,11 @@ async fn a_manual_switch_ends_at_ready_and_continue_moves_it_on() {
             .input("deployment-group", MANUAL_GROUP),
     );
     assert_eq!(nothing.code(), 2, "{}", nothing.stderr());
-    assert!(nothing.stderr().contains("nothing to continue"), "{}", nothing.stderr());
+    assert!(
+        nothing.stderr().contains("nothing to continue"),
+        "{}",
+        nothing.stderr()
+    );
 
     w.cd.plan(Plan::new(1, End::Succeed).with_termination_wait(u32::MAX));
     let done = run_blocking(
@@ -1226,10 +1236,12 @@ async fn a_manual_switch_ends_at_ready_and_continue_moves_it_on() {
     assert_eq!(done.output("deployment-status").as_deref(), Some("ready"));
     assert_eq!(w.cd.status(&id).as_deref(), Some("Ready"), "left in Ready");
     assert!(w.cd.calls("StopDeployment").is_empty(), "{:?}", w.cd.ops());
+    assert!(done.stdout().contains(
+        "pre-flight: traffic switch: manual. The replacement fleet waits in Ready for up to 60 min"
+    ));
     assert!(done
         .stdout()
-        .contains("pre-flight: traffic switch: manual. The replacement fleet waits in Ready for up to 60 min"));
-    assert!(done.stdout().contains("phase: replacement fleet ready for the traffic switch"));
+        .contains("phase: replacement fleet ready for the traffic switch"));
     assert!(done
         .summary
         .contains("🚦 production is ready for the traffic switch"));
@@ -1241,8 +1253,14 @@ async fn a_manual_switch_ends_at_ready_and_continue_moves_it_on() {
         .last()
         .is_some_and(|d| d.contains("ready for the traffic switch")));
     let slack = w.slack_bodies().await;
-    assert_eq!(slack.len(), 1, "Ready is told even under slack-notify: failure");
-    assert!(slack[0].to_string().contains("ready for the traffic switch"));
+    assert_eq!(
+        slack.len(),
+        1,
+        "Ready is told even under slack-notify: failure"
+    );
+    assert!(slack[0]
+        .to_string()
+        .contains("ready for the traffic switch"));
 
     // A human approved: `continue` switches the traffic and reports the release.
     let cont = run_blocking(
@@ -1261,9 +1279,17 @@ async fn a_manual_switch_ends_at_ready_and_continue_moves_it_on() {
         cont.output("deployment-status").as_deref(),
         Some("succeeded")
     );
-    assert!(cont.summary.contains("✅ Released to production"), "{}", cont.summary);
+    assert!(
+        cont.summary.contains("✅ Released to production"),
+        "{}",
+        cont.summary
+    );
     assert!(w.cd.termination_started(&id));
-    assert_eq!(w.gh.state.lock().unwrap().deployments.len(), 1, "same Deployment");
+    assert_eq!(
+        w.gh.state.lock().unwrap().deployments.len(),
+        1,
+        "same Deployment"
+    );
     assert_eq!(
         w.deployment_states().last().map(String::as_str),
         Some("success")
@@ -1311,9 +1337,12 @@ async fn rollback_in_the_termination_wait_routes_traffic_back_without_a_new_depl
     assert_eq!(w.cd.status(&id).as_deref(), Some("Stopped"));
     assert_eq!(back.output("rolled-back").as_deref(), Some("true"));
     assert_eq!(back.output("deployment-id").as_deref(), Some(id.as_str()));
-    assert!(back.summary.contains("Rolled back production to the original fleet"));
+    assert!(back
+        .summary
+        .contains("Rolled back production to the original fleet"));
     assert!(
-        back.summary.contains("CodeDeploy routed the traffic back to it, no new deployment"),
+        back.summary
+            .contains("CodeDeploy routed the traffic back to it, no new deployment"),
         "{}",
         back.summary
     );

@@ -48,9 +48,10 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
         .and_then(|t| t.commit().cloned())
         .unwrap_or_else(|| CommitSha(String::new()));
     let commit = history::deployed_commit(&snap).unwrap_or(fallback);
-    let revision = snap.revision.clone().ok_or_else(|| {
-        ConfigError(format!("deployment {id} does not name its revision"))
-    })?;
+    let revision = snap
+        .revision
+        .clone()
+        .ok_or_else(|| ConfigError(format!("deployment {id} does not name its revision")))?;
     // The PRs the deployment ships get their comment updated; without them it still continues.
     let prs = match gh.pulls_for_commit(&commit).await {
         Ok(prs) => prs.into_iter().filter(|p| p.merged).collect(),
@@ -84,10 +85,9 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
     run.region = aws.cd.region();
     let headline = match wait {
         WaitType::Ready => format!("🚦 Switching traffic in {}", cfg.environment),
-        WaitType::Termination => format!(
-            "🧹 Terminating the original fleet in {}",
-            cfg.environment
-        ),
+        WaitType::Termination => {
+            format!("🧹 Terminating the original fleet in {}", cfg.environment)
+        }
     };
     run.start_reporting_as(&format!("Continuing CodeDeploy {id}"), headline)
         .await;
@@ -102,7 +102,10 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
 }
 
 /// The deployment to continue: `deployment-id`, or the group's deployment that waits.
-async fn target(aws: &Aws, cfg: &crate::deploy::config::DeployConfig) -> Result<DeploymentSnapshot> {
+async fn target(
+    aws: &Aws,
+    cfg: &crate::deploy::config::DeployConfig,
+) -> Result<DeploymentSnapshot> {
     let snap = match &cfg.deployment_id {
         Some(id) => aws.cd.deployment(id).await.map_err(|e| match e {
             CodeDeployError::DeploymentNotFound(_) => anyhow::Error::new(ConfigError(format!(
@@ -139,7 +142,10 @@ async fn continued(
     what: &str,
     cancel: &CancellationToken,
 ) -> Result<Outcome> {
-    println!("shipgate: ContinueDeployment {id} ({}): {what}", wait.as_str());
+    println!(
+        "shipgate: ContinueDeployment {id} ({}): {what}",
+        wait.as_str()
+    );
     aws.cd
         .continue_deployment(id, wait)
         .await
@@ -163,7 +169,10 @@ mod tests {
     #[test]
     fn continue_always_means_the_next_phase() {
         assert_eq!(wait_type(Phase::Ready), Some(WaitType::Ready));
-        assert_eq!(wait_type(Phase::TerminationWait), Some(WaitType::Termination));
+        assert_eq!(
+            wait_type(Phase::TerminationWait),
+            Some(WaitType::Termination)
+        );
         for p in [Phase::Provisioning, Phase::Deploying, Phase::Done] {
             assert_eq!(wait_type(p), None, "{p:?}");
         }

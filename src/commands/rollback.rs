@@ -10,9 +10,9 @@ use crate::deploy::follow::reroute_back;
 use crate::deploy::history;
 use crate::deploy::publish::{DeployRun, Kind, Plan};
 use crate::deploy::ship::{ship, Aws};
+use crate::github::GitHub;
 use crate::inputs::ConfigError;
 use crate::model::CommitSha;
-use crate::github::GitHub;
 use crate::outcome::Outcome;
 use crate::runner::{self, RunContext, Runner};
 use crate::settings::DeploySettings;
@@ -123,15 +123,9 @@ async fn instant(
             .await;
     }
     run.region = aws.cd.region();
-    let headline = format!(
-        "⏪ Rolling back {} to the original fleet",
-        cfg.environment
-    );
-    run.start_reporting_as(
-        &format!("Stopping CodeDeploy {id} with rollback"),
-        headline,
-    )
-    .await;
+    let headline = format!("⏪ Rolling back {} to the original fleet", cfg.environment);
+    run.start_reporting_as(&format!("Stopping CodeDeploy {id} with rollback"), headline)
+        .await;
     let outcome = {
         let _group = runner::group(&format!("CodeDeploy {id} ({}): rollback", cfg.group));
         let mut sink = |line: &str| println!("{line}");

@@ -5,8 +5,8 @@
 use super::phase::{phase, switched_by_targets, termination_ends, utc, Phase};
 use crate::codedeploy::types::{DeploymentSnapshot, DeploymentStatus, TargetReport};
 use crate::codedeploy::{CodeDeploy, CodeDeployError};
-use tokio::sync::mpsc::UnboundedSender;
 use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 /// Delays between GetDeployment polls; the last one repeats.
@@ -504,11 +504,8 @@ pub async fn follow(
                 if done {
                     break None;
                 }
-                if now == Phase::Ready && opts.end_at_ready {
-                    break Some(EndState::Ready);
-                }
-                if now.switched() && !opts.wait_for_termination {
-                    break Some(EndState::Released);
+                if let Some(end) = stop_following(now, opts) {
+                    break Some(end);
                 }
             }
             // A passing network or throttling problem must not abandon a running deployment.
@@ -526,21 +523,17 @@ pub async fn follow(
         // succeeded, and stopping now would route users back to the old fleet.
         let remaining = opts.timeout.saturating_sub(rec.started.elapsed());
         if remaining.is_zero() {
-            if phases.switched_at.is_some() {
-                note = Some("shipgate stopped following at timeout-minutes; the original fleet's termination wait goes on and the release stays".into());
-                break Some(EndState::Released);
-            }
-            break Some(EndState::TimedOut);
+            let (end, why) = interrupt(Interrupt::Timeout, phases.switched_at.is_some());
+            note = why;
+            break Some(end);
         }
         let delay = opts.poll.delay(poll_no).min(remaining);
         poll_no += 1;
         tokio::select! {
             _ = cancel.cancelled() => {
-                if phases.switched_at.is_some() {
-                    note = Some("the job was cancelled after the traffic switch: the released fleet keeps serving and the deployment was not stopped".into());
-                    break Some(EndState::Released);
-                }
-                break Some(EndState::Cancelled)
+                let (end, why) = interrupt(Interrupt::Cancel, phases.switched_at.is_some());
+                note = why;
+                break Some(end);
             }
             _ = tokio::time::sleep(delay) => {}
         }
@@ -549,7 +542,9 @@ pub async fn follow(
     if let Some(end @ (EndState::Released | EndState::Ready)) = interrupted {
         let snap = last.unwrap_or_else(|| DeploymentSnapshot::new(id, DeploymentStatus::Ready));
         let what = match end {
-            EndState::Ready => format!("{id} is ready for the traffic switch: run `command: continue` to switch"),
+            EndState::Ready => {
+                format!("{id} is ready for the traffic switch: run `command: continue` to switch")
+            }
             _ => format!("{id} released: traffic is on the replacement fleet"),
         };
         rec.event(what);
@@ -628,7 +623,10 @@ pub async fn follow(
         _ => EndState::Failed,
     };
     phases.observe(phase(&snap), id, opts, &mut rec);
-    let mut o = finish(cd, &mut snap, status, stop_error, opts, &mut rec, started_at).await;
+    let mut o = finish(
+        cd, &mut snap, status, stop_error, opts, &mut rec, started_at,
+    )
+    .await;
     phases.fill(&mut o);
     o.note = note;
     Ok(o)
@@ -674,6 +672,41 @@ impl PhaseTracker {
         o.phase = self.current.unwrap_or(Phase::Done);
         o.switched_at = self.switched_at;
         o.termination_ends = self.termination_ends;
+    }
+}
+
+/// Whether the follow ends in this phase although the deployment still runs: at `Ready` for a
+/// manual switch, at the switch unless `wait-for-termination`. Pure.
+pub fn stop_following(now: Phase, opts: &FollowOptions) -> Option<EndState> {
+    match now {
+        Phase::Ready if opts.end_at_ready => Some(EndState::Ready),
+        p if p.switched() && !opts.wait_for_termination => Some(EndState::Released),
+        _ => None,
+    }
+}
+
+/// What ended the wait early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    Timeout,
+    Cancel,
+}
+
+/// How a timeout or a cancel ends the follow, with the note the report gives. Before the switch
+/// the deployment is stopped (with rollback when configured); after it the release has
+/// succeeded, and stopping would route the users back to the old fleet, so it is left serving.
+pub fn interrupt(why: Interrupt, switched: bool) -> (EndState, Option<String>) {
+    match (why, switched) {
+        (Interrupt::Timeout, false) => (EndState::TimedOut, None),
+        (Interrupt::Cancel, false) => (EndState::Cancelled, None),
+        (Interrupt::Timeout, true) => (
+            EndState::Released,
+            Some("shipgate stopped following at timeout-minutes; the original fleet's termination wait goes on and the release stays".into()),
+        ),
+        (Interrupt::Cancel, true) => (
+            EndState::Released,
+            Some("the job was cancelled after the traffic switch: the released fleet keeps serving and the deployment was not stopped".into()),
+        ),
     }
 }
 
@@ -920,7 +953,9 @@ pub async fn reroute_back(
     if let Some(rb) = snap.rollback_deployment_id().map(str::to_string) {
         // Some platforms roll back with a deployment of their own: follow it as usual.
         rec.event(format!("rollback deployment {rb} started"));
-        let rb_status = follow_rollback(cd, &rb, opts, &mut rec).await.map(|s| s.status);
+        let rb_status = follow_rollback(cd, &rb, opts, &mut rec)
+            .await
+            .map(|s| s.status);
         o.rolled_back = !matches!(
             rb_status,
             Some(DeploymentStatus::Failed | DeploymentStatus::Stopped)
@@ -931,7 +966,9 @@ pub async fn reroute_back(
         o.rerouted_back = true;
         o.rolled_back = true;
         rec.event(match was {
-            Phase::Ready => format!("{id} stopped before the switch: the original fleet kept the traffic throughout"),
+            Phase::Ready => format!(
+                "{id} stopped before the switch: the original fleet kept the traffic throughout"
+            ),
             _ => format!("{id} stopped: traffic routed back to the original fleet"),
         });
     } else {
@@ -1027,6 +1064,39 @@ mod tests {
             .unwrap_or("")
             .contains("termination wait started"));
         assert_eq!(c.timeline.len(), 2);
+    }
+
+    #[test]
+    fn the_follow_ends_at_ready_or_the_switch_as_configured() {
+        let mut o = FollowOptions::fast(Duration::from_secs(1), true);
+        assert_eq!(stop_following(Phase::Deploying, &o), None);
+        assert_eq!(stop_following(Phase::Ready, &o), None, "automatic switch");
+        assert_eq!(
+            stop_following(Phase::TerminationWait, &o),
+            Some(EndState::Released)
+        );
+        o.end_at_ready = true;
+        assert_eq!(stop_following(Phase::Ready, &o), Some(EndState::Ready));
+        o.wait_for_termination = true;
+        assert_eq!(stop_following(Phase::TerminationWait, &o), None);
+        assert_eq!(stop_following(Phase::Done, &o), None);
+    }
+
+    #[test]
+    fn our_timeout_or_cancel_never_undoes_a_switched_release() {
+        assert_eq!(
+            interrupt(Interrupt::Timeout, false),
+            (EndState::TimedOut, None)
+        );
+        assert_eq!(
+            interrupt(Interrupt::Cancel, false),
+            (EndState::Cancelled, None)
+        );
+        for why in [Interrupt::Timeout, Interrupt::Cancel] {
+            let (end, note) = interrupt(why, true);
+            assert_eq!(end, EndState::Released);
+            assert!(end.is_good() && note.is_some());
+        }
     }
 
     #[test]

@@ -108,7 +108,11 @@ pub fn utc(t: SystemTime) -> String {
     let days = (secs / 86_400) as i64;
     let (y, m, d) = civil_from_days(days);
     let rem = secs % 86_400;
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, (rem % 3600) / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
 }
 
 /// Howard Hinnant's days → (year, month, day) for the proleptic Gregorian calendar.
@@ -177,7 +181,10 @@ mod tests {
         assert!(!switched_by_targets(&[]));
         let mut ec2 = target("Succeeded");
         ec2.kind = "InstanceTarget".into();
-        assert!(!switched_by_targets(&[ec2]), "EC2 says so in the deployment");
+        assert!(
+            !switched_by_targets(&[ec2]),
+            "EC2 says so in the deployment"
+        );
     }
 
     #[test]

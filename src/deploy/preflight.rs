@@ -134,7 +134,12 @@ mod tests {
         assert!(text[1].contains("automatic, as soon as"), "{text:?}");
         assert!(text[2].contains("terminated 60 min after the switch"));
         assert!(c.iter().all(|c| !c.warning), "{c:?}");
-        let over = checks(&group(), Some("Custom.Half"), Duration::from_secs(600), false);
+        let over = checks(
+            &group(),
+            Some("Custom.Half"),
+            Duration::from_secs(600),
+            false,
+        );
         assert!(over[0].text.contains("Custom.Half"));
     }
 

@@ -551,9 +551,9 @@ impl<'a> DeployRun<'a> {
         }
         let md = report::markdown(&r);
         let status_text = match o.status {
-            EndState::Ready => format!(
-                "CodeDeploy {id} ready for the traffic switch: run `command: continue`"
-            ),
+            EndState::Ready => {
+                format!("CodeDeploy {id} ready for the traffic switch: run `command: continue`")
+            }
             _ => headline.clone(),
         };
         self.set_github_status(state, &status_text).await;
