@@ -879,13 +879,7 @@ fn events_for(d: &Deployment, target_no: usize) -> Vec<Value> {
                     }
                 }
                 (&"InProgress", _) if d.termination_started => "Succeeded",
-                (&"Ready", _) => {
-                    if names[i + 1..].contains(&"BeforeAllowTraffic") {
-                        "Succeeded"
-                    } else {
-                        "Pending"
-                    }
-                }
+                (&"Ready", _) if names[i + 1..].contains(&"BeforeAllowTraffic") => "Succeeded",
                 (&"InProgress", _) if (i as u32) + 2 < d.polls => "Succeeded",
                 (&"InProgress", _) if (i as u32) + 2 == d.polls => "InProgress",
                 _ => "Pending",
