@@ -1400,3 +1400,37 @@ async fn sigterm_after_the_switch_leaves_the_release_serving() {
         "{summary}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timeout_shorter_than_the_ready_wait_is_warned_about_before_the_deployment_starts() {
+    let w = World::new().await;
+    w.cd.add_group(
+        "shop",
+        "shop-delayed",
+        GroupSpec {
+            ready_wait_minutes: 30,
+            ..GroupSpec::default()
+        },
+    );
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    w.cd.plan(Plan::new(0, End::Hang));
+    let done = run_blocking(
+        &w.run()
+            .input("deployment-group", "shop-delayed")
+            .input("timeout-minutes", "0.005")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    let out = done.stdout();
+    let warning = out
+        .find("::warning::shipgate: pre-flight: timeout-minutes (0.005) is not longer than the group's ready wait (30 min)")
+        .unwrap_or_else(|| panic!("no pre-flight warning in\n{out}"));
+    let started = out.find("started CodeDeploy deployment").expect("started");
+    assert!(
+        warning < started,
+        "the warning comes before the deployment starts"
+    );
+    assert!(out.contains("pre-flight: traffic switch: automatic, after a ready wait of 30 min"));
+    // Before the switch the timeout still stops the deployment with rollback, as before.
+    assert_eq!(w.cd.calls("StopDeployment")[0]["autoRollbackEnabled"], true);
+}

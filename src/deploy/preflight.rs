@@ -31,12 +31,9 @@ impl Check {
 }
 
 fn minutes(d: Duration) -> String {
-    let m = d.as_secs_f64() / 60.0;
-    if m.fract() == 0.0 {
-        format!("{m:.0}")
-    } else {
-        format!("{m:.2}")
-    }
+    // As the input was written: `20`, `7.5`, `0.005`.
+    let m = format!("{:.3}", d.as_secs_f64() / 60.0);
+    m.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// The checks for deploying into `group` with this timeout and `wait-for-termination`.
@@ -151,6 +148,8 @@ mod tests {
         let w: Vec<&Check> = c.iter().filter(|c| c.warning).collect();
         assert_eq!(w.len(), 1, "{c:?}");
         assert!(w[0].text.contains("timeout-minutes (20)"), "{}", w[0].text);
+        assert_eq!(minutes(Duration::from_secs(450)), "7.5");
+        assert_eq!(minutes(Duration::from_millis(300)), "0.005");
         assert!(checks(&g, None, Duration::from_secs(45 * 60), false)
             .iter()
             .all(|c| !c.warning));
