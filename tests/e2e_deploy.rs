@@ -856,8 +856,23 @@ async fn slack_bot_posts_at_start_and_updates_in_place() {
     assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
     let reqs = w.slack.received_requests().await.unwrap();
     let paths: Vec<&str> = reqs.iter().map(|r| r.url.path()).collect();
-    assert_eq!(paths, vec!["/api/chat.postMessage", "/api/chat.update"]);
-    let update: Value = serde_json::from_slice(&reqs[1].body).unwrap();
+    assert_eq!(
+        paths,
+        vec![
+            "/api/chat.postMessage",
+            "/api/chat.update",
+            "/api/chat.update"
+        ]
+    );
+    // The phase shows in the message as it happens, then the final state replaces it.
+    let phase: Value = serde_json::from_slice(&reqs[1].body).unwrap();
+    assert!(
+        phase
+            .to_string()
+            .contains("deploying to the replacement fleet"),
+        "{phase}"
+    );
+    let update: Value = serde_json::from_slice(&reqs[2].body).unwrap();
     assert_eq!(update["ts"], "1503435956.000247");
     assert_eq!(update["channel"], "C1H9RESGL");
     assert!(update.to_string().contains("Deployed to production"));
@@ -1433,4 +1448,37 @@ async fn a_timeout_shorter_than_the_ready_wait_is_warned_about_before_the_deploy
     assert!(out.contains("pre-flight: traffic switch: automatic, after a ready wait of 30 min"));
     // Before the switch the timeout still stops the deployment with rollback, as before.
     assert_eq!(w.cd.calls("StopDeployment")[0]["autoRollbackEnabled"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_deploy_waits_for_a_released_deployment_and_says_how_to_end_its_wait() {
+    let w = World::new().await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    w.cd.plan(Plan::new(1, End::Succeed).with_termination_wait(4));
+    let first = run_blocking(&w.run().input("slack-notify", "never"));
+    assert_eq!(first.code(), 0, "{}\n{}", first.stdout(), first.stderr());
+    let released = first.output("deployment-id").unwrap();
+    assert_eq!(w.cd.status(&released).as_deref(), Some("InProgress"));
+
+    let newer = "beef000000000000000000000000000000000002";
+    let second = run_blocking(
+        &w.run_for(newer)
+            .input("require-pull-request", "false")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(second.code(), 0, "{}\n{}", second.stdout(), second.stderr());
+    let out = second.stdout();
+    assert!(
+        out.contains(&format!(
+            "{released} is released and waits out its original fleet's termination wait"
+        )),
+        "{out}"
+    );
+    assert_eq!(w.cd.status(&released).as_deref(), Some("Succeeded"));
+    assert_eq!(
+        w.cd.calls("CreateDeployment").len(),
+        3,
+        "one refused while busy"
+    );
+    assert!(w.cd.calls("StopDeployment").is_empty());
 }

@@ -1005,6 +1005,18 @@ pub async fn wait_for_active(
                 if s.status.is_terminal() {
                     return Ok(s);
                 }
+                // A released deployment still holds the group through its termination wait.
+                let holding = phase(&s) == Phase::TerminationWait;
+                if holding
+                    && last
+                        .as_ref()
+                        .is_none_or(|p| phase(p) != Phase::TerminationWait)
+                {
+                    emit(
+                        sink,
+                        &format!("{id} is released and waits out its original fleet's termination wait, which keeps the group busy; `command: continue` (deployment-id {id}) ends the wait now"),
+                    );
+                }
                 last = Some(s);
             }
             Err(e) if e.is_transient() => {}

@@ -335,7 +335,8 @@ impl<'a> DeployRun<'a> {
         .await;
     }
 
-    /// A phase change while the deployment runs: the Deployment status says where it is. The
+    /// A phase change while the deployment runs: the Deployment status (and a Slack bot message)
+    /// says where it is. The
     /// first phase is what `mark_started` said; the switch is reported by `finish` unless the
     /// run keeps following through the termination wait.
     pub async fn phase_changed(&mut self, p: Phase) {
@@ -349,6 +350,11 @@ impl<'a> DeployRun<'a> {
         };
         self.set_github_status(DeploymentState::InProgress, &text)
             .await;
+        if self.cfg.slack.updates_in_place() {
+            // Only a bot message can follow the phases; a webhook posts once, at the end.
+            self.phase_note = Some(p.describe().to_string());
+            self.notify_slack(NoticeStatus::Started, None).await;
+        }
     }
 
     /// What the report says about the phases: when traffic switched, when the original fleet
