@@ -2,132 +2,16 @@
 //! GitHub, the simulated CodeDeploy (through the real AWS SDK) and a simulated Slack.
 
 mod codedeploy_sim;
+mod deploy_world;
 mod support;
 
-use codedeploy_sim::{End, GroupSpec, Plan, Sim};
+use codedeploy_sim::{End, GroupSpec, Plan};
+use deploy_world::{ok_slack, run_blocking, World, SHA, WEBHOOK_PATH};
 use serde_json::{json, Value};
-use support::github::{fixture, GitHubSim, PrSpec};
-use support::runner::{ActionRun, Finished};
+use support::github::{fixture, PrSpec};
+use support::runner::ActionRun;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const SHA: &str = "c0ffee0000000000000000000000000000000001";
-const WEBHOOK_PATH: &str = "/services/T000/B000/supersecretwebhookpart";
-const AWS_SECRET: &str = "wJalrXUtnFEMI-simulated-secret";
-
-struct World {
-    gh: GitHubSim,
-    cd: Sim,
-    slack: MockServer,
-}
-
-impl World {
-    async fn new() -> World {
-        let gh = GitHubSim::start().await;
-        let cd = Sim::start().await;
-        cd.add_group("shop", "shop-production", GroupSpec::default());
-        let slack = MockServer::start().await;
-        World { gh, cd, slack }
-    }
-
-    /// PR 42, merged as SHA, with a passing gate on its head commit.
-    fn merged_pr(&self, files: &[(&str, &str)], gate: Option<&str>) -> PrSpec {
-        let mut spec = PrSpec::new(42, files);
-        spec.title = "Add <!channel> nickname @here".into();
-        spec.merged = true;
-        spec.merge_sha = Some(SHA.into());
-        self.gh.add_pr(&spec);
-        let mut st = self.gh.state.lock().unwrap();
-        st.commit_pulls.insert(SHA.into(), vec![42]);
-        if let Some(conclusion) = gate {
-            st.check_runs.push(json!({
-                "id": 1, "name": "shipgate", "head_sha": spec.head_sha,
-                "status": "completed", "conclusion": conclusion,
-            }));
-        }
-        spec
-    }
-
-    fn run(&self) -> ActionRun {
-        self.run_for(SHA)
-    }
-
-    fn run_for(&self, sha: &str) -> ActionRun {
-        let mut event = fixture("event-push.json");
-        event["after"] = json!(sha);
-        ActionRun::new(&self.gh.url(), &self.gh.full_name(), "push", &event)
-            .env("GITHUB_SHA", sha)
-            .env("AWS_ENDPOINT_URL_CODEDEPLOY", &self.cd.server.uri())
-            .env("AWS_REGION", "ap-northeast-1")
-            .env("AWS_ACCESS_KEY_ID", "AKIDSIMULATED")
-            .env("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("SHIPGATE_POLL_MS", "2")
-            .input("application", "shop")
-            .input("deployment-group", "shop-production")
-            .input(
-                "revision",
-                "s3://shop-artifacts/shop/build.zip?versionId=v7",
-            )
-            .input("environment", "production")
-            .input("environment-url", "https://shop.example.com")
-            .input(
-                "slack-webhook-url",
-                &format!("{}{WEBHOOK_PATH}", self.slack.uri()),
-            )
-    }
-
-    async fn slack_bodies(&self) -> Vec<Value> {
-        self.slack
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .iter()
-            .map(|r| serde_json::from_slice(&r.body).unwrap_or(Value::Null))
-            .collect()
-    }
-
-    fn no_secrets(&self, done: &Finished) {
-        let texts = [
-            done.stdout()
-                .lines()
-                .filter(|l| !l.starts_with("::add-mask::"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            done.stderr(),
-            done.summary.clone(),
-            done.outputs.clone(),
-        ];
-        for t in texts {
-            for secret in ["supersecretwebhookpart", "ghs_testtoken123", AWS_SECRET] {
-                assert!(!t.contains(secret), "secret {secret} leaked: {t}");
-            }
-        }
-        for c in self.gh.writes() {
-            let body = c.body.to_string();
-            assert!(!body.contains("supersecretwebhookpart") && !body.contains(AWS_SECRET));
-        }
-    }
-
-    fn deployment_states(&self) -> Vec<String> {
-        self.gh
-            .state
-            .lock()
-            .unwrap()
-            .deployment_statuses
-            .iter()
-            .map(|(_, b)| b["state"].as_str().unwrap_or("").to_string())
-            .collect()
-    }
-}
-
-fn run_blocking(run: &ActionRun) -> Finished {
-    tokio::task::block_in_place(|| run.run())
-}
-
-fn ok_slack() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_string("ok")
-}
+use wiremock::{Mock, ResponseTemplate};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn merged_pr_ships_and_succeeds() {
@@ -243,7 +127,6 @@ async fn merged_pr_ships_and_succeeds() {
         &ops[..3],
         &["GetDeploymentGroup", "ListDeployments", "CreateDeployment"]
     );
-    w.gh.assert_no_unexpected();
     w.gh.assert_writes_match_schemas();
     w.no_secrets(&done);
 }
@@ -673,6 +556,12 @@ async fn rollback_redeploys_the_previous_good_revision() {
     );
     assert_eq!(first.code(), 0, "{}", first.stdout());
     let newer = "beef000000000000000000000000000000000002";
+    // The newer commit descends from the first: the order check must be able to tell.
+    w.gh.state
+        .lock()
+        .unwrap()
+        .compare
+        .insert((SHA.into(), newer.into()), "ahead".into());
     let second = run_blocking(
         &w.run_for(newer)
             .input("revision", "s3://shop-artifacts/shop/{sha}.zip")
@@ -1461,6 +1350,12 @@ async fn the_next_deploy_waits_for_a_released_deployment_and_says_how_to_end_its
     assert_eq!(w.cd.status(&released).as_deref(), Some("InProgress"));
 
     let newer = "beef000000000000000000000000000000000002";
+    // The newer commit descends from the first: the order check must be able to tell.
+    w.gh.state
+        .lock()
+        .unwrap()
+        .compare
+        .insert((SHA.into(), newer.into()), "ahead".into());
     let second = run_blocking(
         &w.run_for(newer)
             .input("require-pull-request", "false")
@@ -1481,4 +1376,33 @@ async fn the_next_deploy_waits_for_a_released_deployment_and_says_how_to_end_its
         "one refused while busy"
     );
     assert!(w.cd.calls("StopDeployment").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_order_check_refuses_instead_of_deploying_blind() {
+    let w = World::new().await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    let other = "beef000000000000000000000000000000000003";
+    let id = w.cd.seed_deployment(
+        "shop",
+        "shop-production",
+        &format!("shipgate {other} PR #43"),
+        Plan::new(0, End::Succeed),
+    );
+    let client = w.cd.client().await;
+    for _ in 0..10 {
+        if client.deployment(&id).await.unwrap().status.is_terminal() {
+            break;
+        }
+    }
+    // GitHub cannot answer the comparison (the simulator knows no such pair: 404).
+    let done = run_blocking(&w.run().input("slack-notify", "never"));
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    assert!(
+        done.stdout()
+            .contains("cannot tell whether deploying would roll production back"),
+        "{}",
+        done.stdout()
+    );
+    assert!(!w.cd.ops().contains(&"CreateDeployment".to_string()));
 }

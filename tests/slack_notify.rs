@@ -1,5 +1,8 @@
 //! The Slack notifier against a local server speaking Slack's webhook and Web API protocols
-//! (answers from `tests/fixtures/slack/`).
+//! (answers from `tests/fixtures/slack/`). The server is the simulated Slack, so a request no mock
+//! answers fails the test.
+
+mod support;
 
 use serde_json::Value;
 use shipgate::report::slack::{render, DeployNotice, NoticeStatus, PrRef};
@@ -7,6 +10,7 @@ use shipgate::retry::RetryPolicy;
 use shipgate::secret::Secret;
 use shipgate::slack::{Notifier, SlackTarget};
 use std::time::Duration;
+use support::slack::SlackSim;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -65,7 +69,7 @@ fn bodies(reqs: &[Request]) -> Vec<Value> {
 
 #[tokio::test]
 async fn webhook_posts_block_kit_and_accepts_ok() {
-    let server = MockServer::start().await;
+    let server = SlackSim::start().await;
     Mock::given(method("POST"))
         .and(path(WEBHOOK_PATH))
         .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
@@ -91,7 +95,7 @@ async fn webhook_posts_block_kit_and_accepts_ok() {
 
 #[tokio::test]
 async fn pr_titles_cannot_ping_or_format() {
-    let server = MockServer::start().await;
+    let server = SlackSim::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
         .mount(&server)
@@ -112,7 +116,7 @@ async fn pr_titles_cannot_ping_or_format() {
 
 #[tokio::test]
 async fn bot_posts_once_then_updates_the_same_message() {
-    let server = MockServer::start().await;
+    let server = SlackSim::start().await;
     Mock::given(method("POST"))
         .and(path("/api/chat.postMessage"))
         .and(header("authorization", "Bearer xoxb-secret-token"))
@@ -150,7 +154,7 @@ async fn bot_posts_once_then_updates_the_same_message() {
 
 #[tokio::test]
 async fn an_update_that_cannot_be_applied_posts_a_new_message() {
-    let server = MockServer::start().await;
+    let server = SlackSim::start().await;
     Mock::given(method("POST"))
         .and(path("/api/chat.postMessage"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(POST_OK, "application/json"))
@@ -174,7 +178,7 @@ async fn an_update_that_cannot_be_applied_posts_a_new_message() {
 
 #[tokio::test]
 async fn rate_limit_waits_retry_after_then_succeeds() {
-    let server = MockServer::start().await;
+    let server = SlackSim::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
         .up_to_n_times(1)
@@ -197,7 +201,7 @@ async fn rate_limit_waits_retry_after_then_succeeds() {
 
 #[tokio::test]
 async fn webhook_errors_never_contain_the_url() {
-    let server = MockServer::start().await;
+    let server = SlackSim::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(500).set_body_string("rollup_error"))
         .mount(&server)
@@ -214,7 +218,7 @@ async fn webhook_errors_never_contain_the_url() {
     assert!(!text.contains("XXXXsecretXXXX"), "{text}");
     assert!(!text.contains(&server.uri()), "{text}");
 
-    let gone = MockServer::start().await;
+    let gone = SlackSim::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(404).set_body_string("channel_not_found"))
         .expect(1) // 4xx is not retried
@@ -255,7 +259,7 @@ async fn unreachable_slack_error_has_no_url() {
 
 #[tokio::test]
 async fn web_api_errors_name_the_error_not_the_token() {
-    let server = MockServer::start().await;
+    let server = SlackSim::start().await;
     Mock::given(method("POST"))
         .and(path("/api/chat.postMessage"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(

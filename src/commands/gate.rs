@@ -49,6 +49,7 @@ pub async fn run(ctx: &RunContext, s: GateSettings, runner: &Runner) -> Result<O
         workspace,
         changed: files,
         runtime: tokio::runtime::Handle::current(),
+        fetched: Default::default(),
     };
     let labels = pr.labels.clone();
     let cfg = s.gate;

@@ -120,14 +120,15 @@ pub async fn older_than_last(
             Ok(None)
         }
         Ok(_) => Ok(None),
-        Err(e) => {
-            crate::runner::warning(&format!(
-                "shipgate could not compare {} with the last deployed {}: {e}; deploying anyway",
-                commit.short(),
-                last_commit.short()
-            ));
-            Ok(None)
-        }
+        // Without the comparison nobody knows whether this would roll production back:
+        // refuse, and say how to get past it.
+        Err(e) => Ok(Some(format!(
+            "shipgate could not compare {} with {}, which deployment {} last put into `{}` ({e}), so it cannot tell whether deploying would roll production back. Re-run the workflow; to go back on purpose, use the rollback command.",
+            commit.short(),
+            last_commit.short(),
+            last.id,
+            group.name
+        ))),
     }
 }
 

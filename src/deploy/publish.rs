@@ -157,7 +157,9 @@ impl<'a> DeployRun<'a> {
                 .collect(),
             commit: self.plan.commit.0.clone(),
             commit_url: self.ctx.commit_url(&self.plan.commit),
-            duration: Some(self.started.elapsed()),
+            // Nothing has run yet when a deploy starts or is refused.
+            duration: (!matches!(status, NoticeStatus::Started | NoticeStatus::Refused))
+                .then(|| self.started.elapsed()),
             failing_event: failing,
             phase: self.phase_note.clone(),
             links,

@@ -5,7 +5,7 @@ use super::classify::Classification;
 use super::config::GateConfig;
 use super::policy;
 use crate::lint::{self, SourceTree};
-use crate::model::{Finding, ReleaseKind, Severity, Verdict};
+use crate::model::{FileStatus, Finding, ReleaseKind, Severity, Verdict};
 
 /// What the gate found and decided.
 #[derive(Debug, Clone)]
@@ -29,6 +29,30 @@ impl Evaluation {
     }
 }
 
+/// A schema file the change adds or modifies that cannot be read at its head was not linted:
+/// it blocks, as a cut-off file list does, instead of passing as "no findings".
+fn unread_findings(class: &Classification, tree: &dyn SourceTree) -> Vec<Finding> {
+    class
+        .schema
+        .iter()
+        .filter(|f| f.status != FileStatus::Removed)
+        .filter(|f| tree.head_file(&f.path).is_none())
+        .map(|f| {
+            Finding::new(
+                policy::INCOMPLETE_RULE,
+                Severity::Error,
+                format!(
+                    "shipgate could not read `{}` at the head of the change (missing there, or \
+                     GitHub answered an error), so it was not linted.",
+                    f.path
+                ),
+            )
+            .at(f.path.clone(), None)
+            .with_hint("Re-run the check; if it fails again, check the token's `contents: read` permission, or check the repository out with `actions/checkout` so shipgate reads the file from the workspace.")
+        })
+        .collect()
+}
+
 pub fn evaluate(
     change: &Change,
     tree: &dyn SourceTree,
@@ -44,6 +68,7 @@ pub fn evaluate(
         tree,
         &cfg.lint,
     ));
+    findings.extend(unread_findings(&classification, tree));
     policy::apply_labels(&mut findings, labels, &cfg.allow_label_prefix);
     findings.sort_by(|a, b| (&a.path, a.line, &a.rule).cmp(&(&b.path, b.line, &b.rule)));
     let verdict = Verdict::from_findings(&findings);

@@ -5,7 +5,9 @@ use crate::git::Repo;
 use crate::github::GitHub;
 use crate::lint::SourceTree;
 use crate::model::{ChangedFile, CommitSha};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 /// Both sides read from a local repository at two revisions.
 pub struct GitTree {
@@ -44,6 +46,9 @@ pub struct ActionTree {
     /// The PR's changed files: the name search's fallback without a workspace.
     pub changed: Vec<ChangedFile>,
     pub runtime: tokio::runtime::Handle,
+    /// Contents already fetched, by (commit, path): the gate asks for a head file again to
+    /// prove it was read, and that must not cost a second API call.
+    pub fetched: Mutex<HashMap<(String, String), Option<String>>>,
 }
 
 impl ActionTree {
@@ -55,18 +60,30 @@ impl ActionTree {
     }
 
     fn fetch(&self, path: &str, reference: &CommitSha) -> Option<String> {
+        let key = (reference.0.clone(), path.to_string());
+        if let Some(hit) = self.fetched.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
         // The lint is synchronous and runs on a blocking thread (`spawn_blocking`), where
         // waiting on the runtime's handle is allowed.
         let result = self
             .runtime
             .block_on(self.github.file_at(path, &reference.0));
-        match result {
+        let text = match result {
             Ok(text) => text,
             Err(e) => {
-                tracing::warn!("could not read {path} at {}: {e}", reference.short());
+                // The gate turns an unread head file into a blocking finding; this says why.
+                crate::runner::warning(&format!(
+                    "shipgate could not read {path} at {}: {e}",
+                    reference.short()
+                ));
                 None
             }
+        };
+        if let Ok(mut m) = self.fetched.lock() {
+            m.insert(key, text.clone());
         }
+        text
     }
 }
 

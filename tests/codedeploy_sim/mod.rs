@@ -6,6 +6,11 @@
 //!
 //! Every request body is validated against the service model subset in
 //! `tests/fixtures/aws/codedeploy-model-subset.json` (from botocore's service-2.json).
+//!
+//! Anything AWS would not accept (an operation the simulator does not know, a body that breaks
+//! the model, an unsigned request, a request that is not `POST /`) is recorded as a problem and
+//! fails the test when the simulator is dropped, so no test has to remember to check; a test that
+//! means to send such requests says why with [`Sim::allow_problems`].
 #![allow(dead_code)] // each test binary uses a different part of the simulator
 
 use serde_json::{json, Map, Value};
@@ -13,7 +18,7 @@ use shipgate::deploy::{ClientOptions, CodeDeploy};
 use shipgate::retry::RetryPolicy;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const TARGET_PREFIX: &str = "CodeDeploy_20141006.";
@@ -151,6 +156,8 @@ struct State {
     faults: HashMap<String, (String, u32, bool)>,
     log: Vec<Call>,
     problems: Vec<String>,
+    /// Why this test may leave problems behind; `None` fails the test at teardown.
+    allow_problems: Option<String>,
     seq: u32,
     clock: f64,
     list_page_size: usize,
@@ -211,7 +218,21 @@ impl Sim {
             })
             .mount(&server)
             .await;
+        // CodeDeploy's JSON 1.1 protocol has one route; anything else is a bug in the caller.
+        Mock::given(any())
+            .respond_with(Unrouted {
+                state: state.clone(),
+            })
+            .with_priority(u8::MAX)
+            .mount(&server)
+            .await;
         Sim { server, state }
+    }
+
+    /// Lets this test leave problems behind without failing at teardown; say why.
+    pub fn allow_problems(&self, reason: &str) {
+        assert!(!reason.trim().is_empty(), "say why problems are fine");
+        self.st().allow_problems = Some(reason.to_string());
     }
 
     fn st(&self) -> MutexGuard<'_, State> {
@@ -339,7 +360,7 @@ impl Sim {
     }
 
     /// Requests the simulator could not accept as AWS would (bad shape, unknown operation,
-    /// missing headers). Every test should end with this empty.
+    /// missing headers). Dropping the simulator fails the test unless this is empty.
     pub fn problems(&self) -> Vec<String> {
         self.st().problems.clone()
     }
@@ -377,9 +398,44 @@ impl Sim {
     }
 }
 
+impl Drop for Sim {
+    fn drop(&mut self) {
+        // A second panic while unwinding would abort and hide the first failure.
+        if std::thread::panicking() {
+            return;
+        }
+        let st = self.st();
+        if st.allow_problems.is_none() && !st.problems.is_empty() {
+            panic!(
+                "the simulated CodeDeploy got requests AWS would not accept: {:?}\nteach \
+                 tests/codedeploy_sim the operation, or call sim.allow_problems(\"why\") in the test",
+                st.problems
+            );
+        }
+    }
+}
+
 struct Responder {
     state: Arc<Mutex<State>>,
     model: Value,
+}
+
+/// Answers every request that is not `POST /`.
+struct Unrouted {
+    state: Arc<Mutex<State>>,
+}
+
+impl Respond for Unrouted {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let what = format!("{} {}", req.method, req.url.path());
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .problems
+            .push(format!("no such route: {what}"));
+        ResponseTemplate::new(501)
+            .set_body_string(format!("the simulated CodeDeploy has no route for {what}"))
+    }
 }
 
 impl Respond for Responder {

@@ -1,6 +1,12 @@
 //! A simulated GitHub REST API (wiremock) with in-memory state: PRs, files, contents,
 //! comments, check runs, deployments. Answers reuse the real example payloads in
-//! `tests/fixtures/github/`. Any request nobody expected is recorded, and tests assert none.
+//! `tests/fixtures/github/`.
+//!
+//! A request to a route the simulator does not know is answered 501 (so the binary fails loudly
+//! instead of treating it as a missing object) and fails the test when the simulator is dropped,
+//! the way rust-lang/bors' harness owns its teardown check: no test has to remember to ask. A
+//! test that means to send such requests says why with [`GitHubSim::allow_unexpected`]. A 404 is
+//! still the answer for a known route on a missing object (a PR or file that does not exist).
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -46,7 +52,10 @@ pub struct State {
     /// (method, path fragment) → the status every matching request answers.
     pub faults: Vec<(String, String, u16)>,
     pub requests: Vec<Recorded>,
+    /// `METHOD path?query` of every request to a route the simulator does not know.
     pub unexpected: Vec<String>,
+    /// Why this test may send requests to unknown routes; `None` fails the test at teardown.
+    allow_unexpected: Option<String>,
     next_id: u64,
 }
 
@@ -203,21 +212,8 @@ impl GitHubSim {
                 .trim_start_matches(&format!("/repos/{}/{}/", self.owner, self.repo))
                 .to_string();
             let parts: Vec<&str> = rest.split('/').collect();
-            let template = match (w.method.as_str(), parts.as_slice()) {
-                ("POST", ["check-runs"]) => "/repos/{owner}/{repo}/check-runs",
-                ("PATCH", ["check-runs", _]) => "/repos/{owner}/{repo}/check-runs/{check_run_id}",
-                ("POST", ["issues", _, "comments"]) => {
-                    "/repos/{owner}/{repo}/issues/{issue_number}/comments"
-                }
-                ("PATCH", ["issues", "comments", _]) => {
-                    "/repos/{owner}/{repo}/issues/comments/{comment_id}"
-                }
-                ("POST", ["deployments"]) => "/repos/{owner}/{repo}/deployments",
-                ("POST", ["deployments", _, "statuses"]) => {
-                    "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
-                }
-                _ => panic!("no schema for {} {}", w.method, w.path),
-            };
+            let template = write_endpoint(&w.method, &parts)
+                .unwrap_or_else(|| panic!("no schema for {} {}", w.method, w.path));
             let schema = &schemas[format!("{} {template}", w.method)];
             assert!(schema.is_object(), "schema missing for {template}");
             let validator = jsonschema::validator_for(schema).expect("schema compiles");
@@ -235,14 +231,74 @@ impl GitHubSim {
         }
     }
 
+    /// Requests to unknown routes so far.
+    pub fn unexpected(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unexpected
+            .clone()
+    }
+
+    /// A mid-test check; the same check runs by itself when the simulator is dropped.
     pub fn assert_no_unexpected(&self) {
-        let st = self.state.lock().unwrap();
+        let unexpected = self.unexpected();
         assert!(
-            st.unexpected.is_empty(),
-            "unexpected requests: {:?}",
-            st.unexpected
+            unexpected.is_empty(),
+            "requests to routes the simulated GitHub does not know: {unexpected:?}"
         );
     }
+
+    /// Lets this test send requests to unknown routes without failing at teardown. The reason is
+    /// required so the opt-out reads as a decision, not an accident.
+    pub fn allow_unexpected(&self, reason: &str) {
+        assert!(
+            !reason.trim().is_empty(),
+            "say why unexpected requests are fine"
+        );
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .allow_unexpected = Some(reason.to_string());
+    }
+}
+
+impl Drop for GitHubSim {
+    fn drop(&mut self) {
+        // A second panic while unwinding would abort and hide the first failure.
+        if std::thread::panicking() {
+            return;
+        }
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if st.allow_unexpected.is_none() && !st.unexpected.is_empty() {
+            panic!(
+                "the simulated GitHub got requests to routes it does not know (answered 501): \
+                 {:?}\nteach tests/support/github.rs the route, or call \
+                 sim.allow_unexpected(\"why\") in the test",
+                st.unexpected
+            );
+        }
+    }
+}
+
+/// The OpenAPI template of a write endpoint the simulator serves (`parts` is the path after
+/// `/repos/{owner}/{repo}/`), or `None` for anything else.
+fn write_endpoint(method: &str, parts: &[&str]) -> Option<&'static str> {
+    Some(match (method, parts) {
+        ("POST", ["check-runs"]) => "/repos/{owner}/{repo}/check-runs",
+        ("PATCH", ["check-runs", _]) => "/repos/{owner}/{repo}/check-runs/{check_run_id}",
+        ("POST", ["issues", _, "comments"]) => {
+            "/repos/{owner}/{repo}/issues/{issue_number}/comments"
+        }
+        ("PATCH", ["issues", "comments", _]) => {
+            "/repos/{owner}/{repo}/issues/comments/{comment_id}"
+        }
+        ("POST", ["deployments"]) => "/repos/{owner}/{repo}/deployments",
+        ("POST", ["deployments", _, "statuses"]) => {
+            "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+        }
+        _ => return None,
+    })
 }
 
 /// A PR to simulate.
@@ -301,6 +357,15 @@ fn page(items: &[Value], req: &Request) -> Value {
     Value::Array(items.iter().skip(start).take(per_page).cloned().collect())
 }
 
+/// The answer to a route the simulator does not know: not a 404, which shipgate may read as "no
+/// such object" and carry on; a 5xx naming the route makes the run fail where it happened.
+fn unknown_route(method: &str, path: &str) -> ResponseTemplate {
+    ResponseTemplate::new(501).set_body_json(json!({
+        "message": format!("the simulated GitHub has no route for {method} {path}"),
+        "documentation_url": "https://docs.github.com/rest"
+    }))
+}
+
 fn not_found() -> ResponseTemplate {
     ResponseTemplate::new(404).set_body_json(json!({
         "message": "Not Found",
@@ -327,9 +392,13 @@ impl Respond for Router {
         });
         // GitHub Enterprise Server serves the same API under /api/v3.
         let local = path.strip_prefix("/api/v3").unwrap_or(&path);
+        let shown = match req.url.query() {
+            Some(q) => format!("{method} {path}?{q}"),
+            None => format!("{method} {path}"),
+        };
         let Some(rest) = local.strip_prefix(&self.prefix) else {
-            st.unexpected.push(format!("{method} {path}"));
-            return not_found();
+            st.unexpected.push(shown);
+            return unknown_route(&method, &path);
         };
         let parts: Vec<&str> = rest.split('/').collect();
         if let Some((_, _, status)) = st
@@ -342,7 +411,9 @@ impl Respond for Router {
                 "documentation_url": "https://docs.github.com/rest"
             }));
         }
-        if method != "GET" && st.forbid_writes {
+        // Only routes the simulator knows are refused, so an unknown write still shows up as
+        // unexpected rather than hiding behind a 403.
+        if st.forbid_writes && write_endpoint(&method, &parts).is_some() {
             return ResponseTemplate::new(403).set_body_json(json!({
                 "message": "Resource not accessible by integration",
                 "documentation_url": "https://docs.github.com/rest"
@@ -469,16 +540,30 @@ impl Respond for Router {
             ("GET", ["compare", spec]) => {
                 let (base, head) = spec.split_once("...").unwrap_or((spec, ""));
                 let key = (base.to_string(), head.to_string());
-                match st.compare.get(&key) {
+                // A commit listed between `base` and a later head is itself ahead of `base`, with
+                // the commits up to it: what GitHub answers for any commit of that history (a
+                // release train's order check compares against such a middle commit).
+                let (status, between) = match st.compare.get(&key) {
+                    Some(status) => (
+                        Some(status.clone()),
+                        st.compare_commits.get(&key).cloned().unwrap_or_default(),
+                    ),
+                    None => st
+                        .compare_commits
+                        .iter()
+                        .filter(|((b, _), _)| b == base)
+                        .find_map(|(_, list)| {
+                            let at = list.iter().position(|c| c == head)?;
+                            Some((Some("ahead".to_string()), list[..=at].to_vec()))
+                        })
+                        .unwrap_or((None, Vec::new())),
+                };
+                match status {
                     Some(status) => {
                         let mut c = fixture("commit-comparison.json");
                         c["status"] = json!(status);
                         let template = c["commits"][0].clone();
-                        let commits: Vec<Value> = st
-                            .compare_commits
-                            .get(&key)
-                            .cloned()
-                            .unwrap_or_default()
+                        let commits: Vec<Value> = between
                             .into_iter()
                             .map(|sha| {
                                 let mut t = template.clone();
@@ -530,8 +615,8 @@ impl Respond for Router {
                 ResponseTemplate::new(201).set_body_json(s)
             }
             _ => {
-                st.unexpected.push(format!("{method} {path}"));
-                not_found()
+                st.unexpected.push(shown);
+                unknown_route(&method, &path)
             }
         }
     }
