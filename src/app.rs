@@ -35,6 +35,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         CommandSettings::NothingToDeploy(n) => commands::deploy::nothing_to_deploy(n, &runner)?,
         CommandSettings::Release(s) => commands::release::run(&ctx, s, &runner).await?,
         CommandSettings::Rollback(s) => commands::rollback::run(&ctx, s, &runner).await?,
+        CommandSettings::Continue(s) => commands::resume::run(&ctx, s, &runner).await?,
     };
     Ok(exit_code(outcome))
 }
@@ -154,6 +155,15 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
                 target: ctx.sha.clone().map(DeployTarget::Commit),
             })
         }
+        Command::Continue => {
+            let github = github(&ctx, &inputs)?;
+            let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), false, &tuning)?;
+            CommandSettings::Continue(DeploySettings {
+                github,
+                deploy,
+                target: ctx.sha.clone().map(DeployTarget::Commit),
+            })
+        }
     };
     Ok(Settings { ctx, command })
 }
@@ -202,7 +212,7 @@ fn action_command(inputs: &Inputs, ctx: &RunContext) -> Result<Command, InputErr
                 return Err(InputError::new(
                     "command",
                     format!(
-                        "no default for event '{}'; set it to gate, deploy, release or rollback",
+                        "no default for event '{}'; set it to gate, deploy, release, rollback or continue",
                         other.unwrap_or("none")
                     ),
                 ))
@@ -214,10 +224,11 @@ fn action_command(inputs: &Inputs, ctx: &RunContext) -> Result<Command, InputErr
         "deploy" => Command::Deploy,
         "release" => Command::Release,
         "rollback" => Command::Rollback,
+        "continue" => Command::Continue,
         other => {
             return Err(InputError::new(
                 "command",
-                format!("expected gate, deploy, release or rollback, got '{other}'"),
+                format!("expected gate, deploy, release, rollback or continue, got '{other}'"),
             ))
         }
     })

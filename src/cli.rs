@@ -31,8 +31,12 @@ pub enum Command {
     Deploy,
     /// Ship the PRs merged since the last good deploy (a release train).
     Release,
-    /// Redeploy the last revision that succeeded in the deployment group.
+    /// Redeploy the last revision that succeeded in the deployment group; while the original
+    /// Blue/Green fleet still runs, stop the deployment with rollback (traffic goes back).
     Rollback,
+    /// Move a Blue/Green deployment to its next phase: Ready → traffic switch, termination
+    /// wait → original fleet terminated now.
+    Continue,
     /// Gate the local git diff between two refs, without GitHub.
     Check(CheckArgs),
     /// Lint migration files.
@@ -191,6 +195,8 @@ input_flags! {
     file_exists_behavior => "file-exists-behavior",
     wait => "wait",
     timeout_minutes => "timeout-minutes",
+    wait_for_termination => "wait-for-termination",
+    deployment_id => "deployment-id",
     auto_rollback => "auto-rollback",
     on_active_deployment => "on-active-deployment",
     slack_webhook_url => "slack-webhook-url",

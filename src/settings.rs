@@ -73,6 +73,8 @@ pub enum CommandSettings {
     NothingToDeploy(PrNumber),
     Release(DeploySettings),
     Rollback(DeploySettings),
+    /// `continue`: move a Blue/Green deployment to its next phase.
+    Continue(DeploySettings),
 }
 
 /// How to reach GitHub for one repository.
@@ -152,7 +154,7 @@ pub struct DeploySettings {
     pub github: GitHubSettings,
     pub deploy: DeployConfig,
     /// `deploy`: what the event ships; `release`: the commit the train may go up to;
-    /// `rollback`: the run's commit, when known.
+    /// `rollback` and `continue`: the run's commit, when known.
     pub target: Option<DeployTarget>,
 }
 

@@ -641,3 +641,149 @@ async fn script_output_in_diagnostics_cannot_issue_workflow_commands() {
         assert!(!l.contains('\n'), "{l:?}");
     }
 }
+
+// ---- Blue/Green phases (issue 13) ----
+
+#[tokio::test]
+async fn a_cancel_after_the_switch_leaves_the_release_serving() {
+    use shipgate::deploy::phase::Phase;
+    let sim = sim().await;
+    sim.plan(Plan::new(1, End::Succeed).with_termination_wait(u32::MAX));
+    let cd = sim.client().await;
+    let id = cd
+        .create_deployment(&request(Some(true)))
+        .await
+        .expect("created");
+    let token = CancellationToken::new();
+    let canceller = token.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // The job is cancelled the moment the switch is seen: no timing involved.
+    tokio::spawn(async move {
+        while let Some(p) = rx.recv().await {
+            if p == Phase::TerminationWait {
+                canceller.cancel();
+            }
+        }
+    });
+    let mut opts = FollowOptions::fast(Duration::from_secs(30), true);
+    opts.wait_for_termination = true;
+    opts.termination_wait_minutes = Some(5);
+    opts.phase_updates = Some(tx);
+    let mut lines = Vec::new();
+    let out = follow(&cd, &id, &opts, &token, &mut sink(&mut lines))
+        .await
+        .expect("followed");
+    assert_eq!(out.status, EndState::Released, "{lines:?}");
+    assert!(out.succeeded());
+    assert!(out.switched_at.is_some() && out.termination_ends.is_some());
+    assert!(out
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("cancelled after the traffic switch")));
+    assert!(sim.calls("StopDeployment").is_empty());
+    assert_eq!(sim.status(&id).as_deref(), Some("InProgress"));
+    assert_eq!(sim.problems(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_manual_switch_group_ends_at_ready_and_a_rollback_there_keeps_the_original_fleet() {
+    use shipgate::deploy::follow::reroute_back;
+    use shipgate::deploy::phase::{phase, Phase};
+    let sim = Sim::start().await;
+    sim.add_group(
+        APP,
+        GROUP,
+        GroupSpec {
+            manual_switch: true,
+            ready_wait_minutes: 30,
+            ..GroupSpec::default()
+        },
+    );
+    let cd = sim.client().await;
+    let group = cd.blue_green_group(APP, GROUP).await.expect("group");
+    assert!(group.manual_switch());
+    assert_eq!(group.ready_wait_minutes, Some(30));
+    let id = cd
+        .create_deployment(&request(Some(true)))
+        .await
+        .expect("created");
+    let mut opts = FollowOptions::fast(Duration::from_secs(30), true);
+    opts.end_at_ready = group.manual_switch();
+    let out = follow(
+        &cd,
+        &id,
+        &opts,
+        &CancellationToken::new(),
+        &mut |_: &str| {},
+    )
+    .await
+    .expect("followed");
+    assert_eq!(out.status, EndState::Ready);
+    assert_eq!(out.status.as_str(), "ready");
+    assert_eq!(out.phase, Phase::Ready);
+    assert_eq!(sim.status(&id).as_deref(), Some("Ready"));
+
+    let before = cd.deployment(&id).await.expect("read");
+    assert_eq!(phase(&before), Phase::Ready);
+    let mut lines = Vec::new();
+    let back = reroute_back(&cd, &before, &opts, &mut sink(&mut lines)).await;
+    assert!(back.rerouted_back && back.rolled_back, "{lines:?}");
+    assert_eq!(back.status, EndState::Stopped);
+    assert!(back.rollback_deployment_id.is_none());
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("the original fleet kept the traffic throughout")));
+    assert_eq!(sim.calls("StopDeployment")[0]["autoRollbackEnabled"], true);
+    assert_eq!(sim.deployment_ids().len(), 1, "no rollback deployment");
+    assert_eq!(sim.problems(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn continue_deployment_is_sent_as_the_model_says() {
+    use shipgate::codedeploy::WaitType;
+    let sim = Sim::start().await;
+    sim.add_group(
+        APP,
+        GROUP,
+        GroupSpec {
+            manual_switch: true,
+            ..GroupSpec::default()
+        },
+    );
+    sim.plan(Plan::new(0, End::Succeed).with_termination_wait(u32::MAX));
+    let cd = sim.client().await;
+    let id = cd
+        .create_deployment(&request(Some(true)))
+        .await
+        .expect("created");
+    // Not Ready yet: CodeDeploy refuses, and the adapter passes the reason on.
+    let early = cd.continue_deployment(&id, WaitType::Ready).await;
+    assert_eq!(
+        early.as_ref().err().and_then(|e| e.code()),
+        Some("DeploymentIsNotInReadyStateException"),
+        "{early:?}"
+    );
+    for _ in 0..3 {
+        cd.deployment(&id).await.expect("poll");
+    }
+    assert_eq!(sim.status(&id).as_deref(), Some("Ready"));
+    cd.continue_deployment(&id, WaitType::Ready)
+        .await
+        .expect("continued");
+    assert!(
+        cd.deployment(&id)
+            .await
+            .expect("poll")
+            .instance_termination_wait_started
+    );
+    cd.continue_deployment(&id, WaitType::Termination)
+        .await
+        .expect("termination wait ended");
+    assert_eq!(
+        cd.deployment(&id).await.expect("poll").status,
+        DeploymentStatus::Succeeded
+    );
+    let calls = sim.calls("ContinueDeployment");
+    assert_eq!(calls[2]["deploymentWaitType"], "TERMINATION_WAIT");
+    assert_eq!(sim.problems(), Vec::<String>::new());
+}

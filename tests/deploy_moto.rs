@@ -57,6 +57,10 @@ async fn requests_are_accepted_by_moto() {
             "serviceRoleArn": "arn:aws:iam::123456789012:role/cd",
             "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
             "autoRollbackConfiguration": {"enabled": true, "events": ["DEPLOYMENT_FAILURE"]},
+            "blueGreenDeploymentConfiguration": {
+                "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 60},
+                "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 120},
+            },
         }),
     )
     .await;
@@ -87,6 +91,10 @@ async fn requests_are_accepted_by_moto() {
         .await
         .expect("group");
     assert!(group.auto_rollback_enabled);
+    // The Blue/Green settings the phases and the pre-flight checks read, as moto keeps them.
+    assert!(group.manual_switch(), "{group:?}");
+    assert_eq!(group.ready_wait_minutes, Some(120));
+    assert_eq!(group.termination_wait_minutes, Some(60));
     assert!(matches!(
         cd.blue_green_group("shop", "shop-inplace").await,
         Err(CodeDeployError::NotBlueGreen { .. })

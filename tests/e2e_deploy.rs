@@ -63,15 +63,24 @@ async fn merged_pr_ships_and_succeeds() {
     assert_eq!(deployments[0]["environment"], "production");
     assert_eq!(
         w.deployment_states(),
-        vec!["in_progress", "in_progress", "success"]
+        vec!["in_progress", "in_progress", "in_progress", "success"]
     );
     let statuses = w.gh.state.lock().unwrap().deployment_statuses.clone();
+    // The phase shows in the Deployment status as it happens.
+    assert!(
+        statuses[2].1["description"]
+            .as_str()
+            .unwrap_or("")
+            .contains("deploying to the replacement fleet"),
+        "{:?}",
+        statuses[2].1
+    );
     assert_eq!(
-        statuses[2].1["log_url"],
+        statuses[3].1["log_url"],
         "https://github.com/octo-org/shop/actions/runs/4242"
     );
-    assert_eq!(statuses[2].1["environment_url"], "https://shop.example.com");
-    assert_eq!(statuses[2].1["auto_inactive"], true);
+    assert_eq!(statuses[3].1["environment_url"], "https://shop.example.com");
+    assert_eq!(statuses[3].1["auto_inactive"], true);
     let comments = w.gh.comments(42);
     assert_eq!(comments.len(), 1);
     assert!(comments[0]["body"]
@@ -107,6 +116,7 @@ async fn merged_pr_ships_and_succeeds() {
             "POST deployments/1001/statuses".into(),
             "GET issues/42/comments".into(),
             "POST issues/42/comments".into(),
+            "POST deployments/1001/statuses".into(),
             "POST deployments/1001/statuses".into(),
             "POST deployments/1001/statuses".into(),
             "GET issues/42/comments".into(),
@@ -735,8 +745,23 @@ async fn slack_bot_posts_at_start_and_updates_in_place() {
     assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
     let reqs = w.slack.received_requests().await.unwrap();
     let paths: Vec<&str> = reqs.iter().map(|r| r.url.path()).collect();
-    assert_eq!(paths, vec!["/api/chat.postMessage", "/api/chat.update"]);
-    let update: Value = serde_json::from_slice(&reqs[1].body).unwrap();
+    assert_eq!(
+        paths,
+        vec![
+            "/api/chat.postMessage",
+            "/api/chat.update",
+            "/api/chat.update"
+        ]
+    );
+    // The phase shows in the message as it happens, then the final state replaces it.
+    let phase: Value = serde_json::from_slice(&reqs[1].body).unwrap();
+    assert!(
+        phase
+            .to_string()
+            .contains("deploying to the replacement fleet"),
+        "{phase}"
+    );
+    let update: Value = serde_json::from_slice(&reqs[2].body).unwrap();
     assert_eq!(update["ts"], "1503435956.000247");
     assert_eq!(update["channel"], "C1H9RESGL");
     assert!(update.to_string().contains("Deployed to production"));
@@ -937,6 +962,420 @@ async fn a_failing_slack_never_changes_the_final_github_state() {
     let (state, comment) = final_state(&w);
     assert_eq!(state, "success");
     assert!(comment.contains("✅ Deployed to production"), "{comment}");
+}
+
+// ---- Blue/Green phases (issue 13) ----
+
+/// A group whose replacement fleet waits in Ready for a manual switch (for up to an hour).
+const MANUAL_GROUP: &str = "shop-manual";
+
+fn manual_group(w: &World) {
+    w.cd.add_group(
+        "shop",
+        MANUAL_GROUP,
+        GroupSpec {
+            manual_switch: true,
+            ready_wait_minutes: 60,
+            termination_wait_minutes: 60,
+            ..GroupSpec::default()
+        },
+    );
+}
+
+fn status_descriptions(w: &World) -> Vec<String> {
+    w.gh.state
+        .lock()
+        .unwrap()
+        .deployment_statuses
+        .iter()
+        .map(|(_, b)| b["description"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_termination_wait_longer_than_the_timeout_is_released_at_the_switch() {
+    let w = World::new().await;
+    Mock::given(method("POST"))
+        .respond_with(ok_slack())
+        .mount(&w.slack)
+        .await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    // The original fleet waits "forever" after the switch, far beyond timeout-minutes.
+    w.cd.plan(Plan::new(1, End::Succeed).with_termination_wait(u32::MAX));
+    let done = run_blocking(
+        &w.run()
+            .input("timeout-minutes", "0.01")
+            .input("slack-notify", "always"),
+    );
+    assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
+    let id = done.output("deployment-id").unwrap();
+    assert_eq!(
+        done.output("deployment-status").as_deref(),
+        Some("succeeded")
+    );
+    assert_eq!(done.output("rolled-back").as_deref(), Some("false"));
+    assert!(w.cd.calls("StopDeployment").is_empty(), "{:?}", w.cd.ops());
+    assert_eq!(w.cd.status(&id).as_deref(), Some("InProgress"));
+    let out = done.stdout();
+    for line in [
+        "shipgate: pre-flight: deployment group shop-production: Blue/Green, deployment configuration CodeDeployDefault.AllAtOnce",
+        "shipgate: pre-flight: original fleet: terminated 5 min after the switch",
+        "phase: replacement fleet provisioning",
+        "phase: deploying to the replacement fleet",
+        "phase: traffic switched to the replacement fleet; original fleet in its termination wait (termination wait ends about ",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    assert!(!out.contains("timed out"), "{out}");
+    assert!(done
+        .summary
+        .contains("✅ Released to production: traffic is on the replacement fleet"));
+    assert!(done
+        .summary
+        .contains("The original fleet is terminated at about "));
+    assert!(done
+        .summary
+        .contains("phase: deploying to the replacement fleet"));
+    assert_eq!(
+        w.deployment_states().last().map(String::as_str),
+        Some("success")
+    );
+    let slack = w.slack_bodies().await;
+    assert_eq!(slack.len(), 1);
+    let text = slack[0].to_string();
+    assert!(
+        text.contains("*Phase*") && text.contains("Traffic switched"),
+        "{text}"
+    );
+    assert!(w.cd.problems().is_empty(), "{:?}", w.cd.problems());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_for_termination_follows_until_the_original_fleet_is_gone() {
+    let w = World::new().await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    w.cd.plan(Plan::new(1, End::Succeed).with_termination_wait(3));
+    let done = run_blocking(
+        &w.run()
+            .input("wait-for-termination", "true")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
+    let id = done.output("deployment-id").unwrap();
+    assert_eq!(w.cd.status(&id).as_deref(), Some("Succeeded"));
+    assert_eq!(
+        done.output("deployment-status").as_deref(),
+        Some("succeeded")
+    );
+    assert!(done.summary.contains("✅ Deployed to production"));
+    assert!(
+        done.summary
+            .contains("termination wait ended and it was terminated"),
+        "{}",
+        done.summary
+    );
+    assert!(status_descriptions(&w)
+        .iter()
+        .any(|d| d.starts_with("Released: CodeDeploy")));
+    assert_eq!(
+        w.deployment_states().last().map(String::as_str),
+        Some("success")
+    );
+
+    // A termination wait longer than the timeout: following stops, the release stays.
+    let w = World::new().await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    w.cd.plan(Plan::new(1, End::Succeed).with_termination_wait(u32::MAX));
+    let done = run_blocking(
+        &w.run()
+            .input("wait-for-termination", "true")
+            .input("timeout-minutes", "0.005")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
+    assert!(w.cd.calls("StopDeployment").is_empty(), "{:?}", w.cd.ops());
+    assert!(
+        done.summary
+            .contains("stopped following at timeout-minutes"),
+        "{}",
+        done.summary
+    );
+    assert_eq!(
+        done.output("deployment-status").as_deref(),
+        Some("succeeded")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manual_switch_ends_at_ready_and_continue_moves_it_on() {
+    let w = World::new().await;
+    manual_group(&w);
+    Mock::given(method("POST"))
+        .respond_with(ok_slack())
+        .mount(&w.slack)
+        .await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+
+    // Nothing waits yet: `continue` has nothing to act on (bad configuration, exit 2).
+    let nothing = run_blocking(
+        &w.run()
+            .input("command", "continue")
+            .input("deployment-group", MANUAL_GROUP),
+    );
+    assert_eq!(nothing.code(), 2, "{}", nothing.stderr());
+    assert!(
+        nothing.stderr().contains("nothing to continue"),
+        "{}",
+        nothing.stderr()
+    );
+
+    w.cd.plan(Plan::new(1, End::Succeed).with_termination_wait(u32::MAX));
+    let done = run_blocking(
+        &w.run()
+            .input("deployment-group", MANUAL_GROUP)
+            .input("timeout-minutes", "0.005"),
+    );
+    assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
+    let id = done.output("deployment-id").unwrap();
+    assert_eq!(done.output("deployment-status").as_deref(), Some("ready"));
+    assert_eq!(w.cd.status(&id).as_deref(), Some("Ready"), "left in Ready");
+    assert!(w.cd.calls("StopDeployment").is_empty(), "{:?}", w.cd.ops());
+    assert!(done.stdout().contains(
+        "pre-flight: traffic switch: manual. The replacement fleet waits in Ready for up to 60 min"
+    ));
+    assert!(done
+        .stdout()
+        .contains("phase: replacement fleet ready for the traffic switch"));
+    assert!(done
+        .summary
+        .contains("🚦 production is ready for the traffic switch"));
+    assert_eq!(
+        w.deployment_states().last().map(String::as_str),
+        Some("in_progress")
+    );
+    assert!(status_descriptions(&w)
+        .last()
+        .is_some_and(|d| d.contains("ready for the traffic switch")));
+    let slack = w.slack_bodies().await;
+    assert_eq!(
+        slack.len(),
+        1,
+        "Ready is told even under slack-notify: failure"
+    );
+    assert!(slack[0]
+        .to_string()
+        .contains("ready for the traffic switch"));
+
+    // A human approved: `continue` switches the traffic and reports the release.
+    let cont = run_blocking(
+        &w.run()
+            .input("command", "continue")
+            .input("deployment-group", MANUAL_GROUP)
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(cont.code(), 0, "{}\n{}", cont.stdout(), cont.stderr());
+    let calls = w.cd.calls("ContinueDeployment");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["deploymentId"], id.as_str());
+    assert_eq!(calls[0]["deploymentWaitType"], "READY_WAIT");
+    assert_eq!(cont.output("deployment-id").as_deref(), Some(id.as_str()));
+    assert_eq!(
+        cont.output("deployment-status").as_deref(),
+        Some("succeeded")
+    );
+    assert!(
+        cont.summary.contains("✅ Released to production"),
+        "{}",
+        cont.summary
+    );
+    assert!(w.cd.termination_started(&id));
+    assert_eq!(
+        w.gh.state.lock().unwrap().deployments.len(),
+        1,
+        "same Deployment"
+    );
+    assert_eq!(
+        w.deployment_states().last().map(String::as_str),
+        Some("success")
+    );
+    assert_eq!(w.gh.comments(42).len(), 1, "the PR comment is updated");
+
+    // In the termination wait, `continue` ends it now: the original fleet is terminated.
+    let end = run_blocking(
+        &w.run()
+            .input("command", "continue")
+            .input("deployment-group", MANUAL_GROUP)
+            .input("deployment-id", &id)
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(end.code(), 0, "{}\n{}", end.stdout(), end.stderr());
+    let calls = w.cd.calls("ContinueDeployment");
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[1]["deploymentWaitType"], "TERMINATION_WAIT");
+    assert_eq!(w.cd.status(&id).as_deref(), Some("Succeeded"));
+    assert!(end.summary.contains("✅ Deployed to production"));
+    assert_eq!(w.cd.calls("CreateDeployment").len(), 1);
+    assert!(w.cd.problems().is_empty(), "{:?}", w.cd.problems());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_in_the_termination_wait_routes_traffic_back_without_a_new_deployment() {
+    let w = World::new().await;
+    Mock::given(method("POST"))
+        .respond_with(ok_slack())
+        .mount(&w.slack)
+        .await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    w.cd.plan(Plan::new(1, End::Succeed).with_termination_wait(u32::MAX));
+    let done = run_blocking(&w.run().input("slack-notify", "never"));
+    assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
+    let id = done.output("deployment-id").unwrap();
+
+    let back = run_blocking(&w.run().input("command", "rollback"));
+    assert_eq!(back.code(), 0, "{}\n{}", back.stdout(), back.stderr());
+    let stop = w.cd.calls("StopDeployment");
+    assert_eq!(stop.len(), 1);
+    assert_eq!(stop[0]["deploymentId"], id.as_str());
+    assert_eq!(stop[0]["autoRollbackEnabled"], true);
+    assert_eq!(w.cd.calls("CreateDeployment").len(), 1, "no new deployment");
+    assert_eq!(w.cd.status(&id).as_deref(), Some("Stopped"));
+    assert_eq!(back.output("rolled-back").as_deref(), Some("true"));
+    assert_eq!(back.output("deployment-id").as_deref(), Some(id.as_str()));
+    assert!(back
+        .summary
+        .contains("Rolled back production to the original fleet"));
+    assert!(
+        back.summary
+            .contains("CodeDeploy routed the traffic back to it, no new deployment"),
+        "{}",
+        back.summary
+    );
+    let slack = w.slack_bodies().await;
+    assert_eq!(slack.len(), 1);
+    assert!(slack[0].to_string().contains("routed the traffic back"));
+    assert!(w.cd.problems().is_empty(), "{:?}", w.cd.problems());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_after_the_switch_leaves_the_release_serving() {
+    let w = World::new().await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    w.cd.plan(Plan::new(0, End::Succeed).with_termination_wait(u32::MAX));
+    let run = w
+        .run()
+        .input("wait-for-termination", "true")
+        .input("slack-notify", "never");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_shipgate"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in &run.env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let pid = child.id() as i32;
+    let mut switched = false;
+    for _ in 0..500 {
+        let ids = w.cd.deployment_ids();
+        if ids.first().is_some_and(|id| w.cd.termination_started(id))
+            && w.cd.ops().iter().filter(|o| *o == "GetDeployment").count() > 4
+        {
+            switched = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(switched, "never switched: {:?}", w.cd.ops());
+    // SAFETY: sends SIGTERM to the child we spawned.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+    let out = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(w.cd.calls("StopDeployment").is_empty(), "{:?}", w.cd.ops());
+    let id = w.cd.deployment_ids()[0].clone();
+    assert_eq!(w.cd.status(&id).as_deref(), Some("InProgress"));
+    let outputs = std::fs::read_to_string(run.path("output")).unwrap();
+    assert!(outputs.contains("succeeded"), "{outputs}");
+    let summary = std::fs::read_to_string(run.path("summary")).unwrap();
+    assert!(
+        summary.contains("cancelled after the traffic switch"),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timeout_shorter_than_the_ready_wait_is_warned_about_before_the_deployment_starts() {
+    let w = World::new().await;
+    w.cd.add_group(
+        "shop",
+        "shop-delayed",
+        GroupSpec {
+            ready_wait_minutes: 30,
+            ..GroupSpec::default()
+        },
+    );
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    w.cd.plan(Plan::new(0, End::Hang));
+    let done = run_blocking(
+        &w.run()
+            .input("deployment-group", "shop-delayed")
+            .input("timeout-minutes", "0.005")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(done.code(), 1, "{}\n{}", done.stdout(), done.stderr());
+    let out = done.stdout();
+    let warning = out
+        .find("::warning::shipgate: pre-flight: timeout-minutes (0.005) is not longer than the group's ready wait (30 min)")
+        .unwrap_or_else(|| panic!("no pre-flight warning in\n{out}"));
+    let started = out.find("started CodeDeploy deployment").expect("started");
+    assert!(
+        warning < started,
+        "the warning comes before the deployment starts"
+    );
+    assert!(out.contains("pre-flight: traffic switch: automatic, after a ready wait of 30 min"));
+    // Before the switch the timeout still stops the deployment with rollback, as before.
+    assert_eq!(w.cd.calls("StopDeployment")[0]["autoRollbackEnabled"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_deploy_waits_for_a_released_deployment_and_says_how_to_end_its_wait() {
+    let w = World::new().await;
+    w.merged_pr(&[("app/a.rb", "modified")], Some("success"));
+    w.cd.plan(Plan::new(1, End::Succeed).with_termination_wait(4));
+    let first = run_blocking(&w.run().input("slack-notify", "never"));
+    assert_eq!(first.code(), 0, "{}\n{}", first.stdout(), first.stderr());
+    let released = first.output("deployment-id").unwrap();
+    assert_eq!(w.cd.status(&released).as_deref(), Some("InProgress"));
+
+    let newer = "beef000000000000000000000000000000000002";
+    // The newer commit descends from the first: the order check must be able to tell.
+    w.gh.state
+        .lock()
+        .unwrap()
+        .compare
+        .insert((SHA.into(), newer.into()), "ahead".into());
+    let second = run_blocking(
+        &w.run_for(newer)
+            .input("require-pull-request", "false")
+            .input("slack-notify", "never"),
+    );
+    assert_eq!(second.code(), 0, "{}\n{}", second.stdout(), second.stderr());
+    let out = second.stdout();
+    assert!(
+        out.contains(&format!(
+            "{released} is released and waits out its original fleet's termination wait"
+        )),
+        "{out}"
+    );
+    assert_eq!(w.cd.status(&released).as_deref(), Some("Succeeded"));
+    assert_eq!(
+        w.cd.calls("CreateDeployment").len(),
+        3,
+        "one refused while busy"
+    );
+    assert!(w.cd.calls("StopDeployment").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -33,6 +33,7 @@ fn notice(status: NoticeStatus) -> DeployNotice {
         commit_url: Some("https://github.com/octo/shop/commit/4c0ffee".into()),
         duration: Some(Duration::from_secs(252)),
         failing_event: Some("AfterInstall failed on i-0abc: ScriptFailed in scripts/m.sh".into()),
+        phase: None,
         links: vec![(
             "Run".into(),
             "https://github.com/octo/shop/actions/runs/1".into(),

@@ -32,6 +32,7 @@ fn notice() -> DeployNotice {
         failing_event: Some(
             "AfterInstall failed on i-0aaa1111bbbb2222c: ScriptFailed in scripts/after_install.sh: exit code 1".into(),
         ),
+        phase: None,
         links: vec![
             ("Run".into(), "https://github.com/octo/shop/actions/runs/77".into()),
             (

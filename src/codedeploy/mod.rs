@@ -196,6 +196,24 @@ pub struct StopResult {
     pub message: Option<String>,
 }
 
+/// ContinueDeployment's `deploymentWaitType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitType {
+    /// The replacement fleet waits in `Ready`: start the traffic switch.
+    Ready,
+    /// Traffic has switched; the original fleet waits to be terminated: terminate it now.
+    Termination,
+}
+
+impl WaitType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitType::Ready => "READY_WAIT",
+            WaitType::Termination => "TERMINATION_WAIT",
+        }
+    }
+}
+
 /// A CodeDeploy client with shipgate's retry policy.
 #[derive(Debug, Clone)]
 pub struct CodeDeploy {
@@ -524,6 +542,34 @@ impl CodeDeploy {
         })
     }
 
+    /// Moves a Blue/Green deployment to its next phase: `Ready` → traffic switch (READY_WAIT), or
+    /// ends the original fleet's termination wait early (TERMINATION_WAIT).
+    pub async fn continue_deployment(
+        &self,
+        id: &str,
+        wait: WaitType,
+    ) -> Result<(), CodeDeployError> {
+        self.call("ContinueDeployment", false, || async {
+            self.client
+                .continue_deployment()
+                .deployment_id(id)
+                .deployment_wait_type(sdk::DeploymentWaitType::from(wait.as_str()))
+                .send()
+                .await
+                .map_err(|e| api_error("ContinueDeployment", e))
+        })
+        .await
+        .map_err(|e| match e {
+            CodeDeployError::Api { ref code, .. }
+                if code == "DeploymentAlreadyCompletedException" =>
+            {
+                CodeDeployError::AlreadyCompleted(id.into())
+            }
+            other => deployment_not_found(other, id),
+        })?;
+        Ok(())
+    }
+
     /// Every target of a deployment with its lifecycle events and diagnostics. Falls back to the
     /// older instances API for EC2 deployments the targets API does not answer for.
     pub async fn targets(&self, id: &str) -> Result<Vec<TargetReport>, CodeDeployError> {
@@ -751,6 +797,9 @@ fn group_info(application: &str, group: &str, g: &sdk::DeploymentGroupInfo) -> G
     let termination = g
         .blue_green_deployment_configuration()
         .and_then(|b| b.terminate_blue_instances_on_deployment_success());
+    let ready = g
+        .blue_green_deployment_configuration()
+        .and_then(|b| b.deployment_ready_option());
     GroupInfo {
         application: g.application_name().unwrap_or(application).to_string(),
         name: g.deployment_group_name().unwrap_or(group).to_string(),
@@ -770,6 +819,10 @@ fn group_info(application: &str, group: &str, g: &sdk::DeploymentGroupInfo) -> G
         termination_wait_minutes: termination
             .filter(|t| t.action().map(|a| a.as_str()) == Some("TERMINATE"))
             .map(|t| t.termination_wait_time_in_minutes()),
+        ready_action: ready
+            .and_then(|r| r.action_on_timeout())
+            .map(|a| a.as_str().to_string()),
+        ready_wait_minutes: ready.map(|r| r.wait_time_in_minutes()),
     }
 }
 

@@ -194,9 +194,19 @@ pub struct GroupInfo {
     pub last_successful: Option<LastDeployment>,
     /// Blue/Green: minutes the original fleet stays up after the traffic shift (`null` = keep alive).
     pub termination_wait_minutes: Option<i32>,
+    /// `deploymentReadyOption.actionOnTimeout`: `CONTINUE_DEPLOYMENT` (switch traffic by itself)
+    /// or `STOP_DEPLOYMENT` (wait in `Ready` for ContinueDeployment: a manual switch).
+    pub ready_action: Option<String>,
+    /// `deploymentReadyOption.waitTimeInMinutes`: how long the replacement fleet waits in `Ready`.
+    pub ready_wait_minutes: Option<i32>,
 }
 
 impl GroupInfo {
+    /// The traffic switch waits for someone to continue the deployment.
+    pub fn manual_switch(&self) -> bool {
+        self.ready_action.as_deref() == Some("STOP_DEPLOYMENT")
+    }
+
     pub fn is_blue_green(&self) -> bool {
         match self.deployment_type.as_deref() {
             Some(t) => t == "BLUE_GREEN",

@@ -6,6 +6,7 @@ pub mod deploy;
 pub mod gate;
 pub mod lint;
 pub mod release;
+pub mod resume;
 pub mod rollback;
 pub mod rules;
 

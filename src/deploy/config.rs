@@ -96,7 +96,12 @@ pub struct DeployConfig {
     pub environment_url: Option<String>,
     pub file_exists: FileExistsBehavior,
     pub wait: bool,
+    /// Bounds the phases before the traffic switch only.
     pub timeout: Duration,
+    /// `wait-for-termination`: follow through the original fleet's termination wait.
+    pub wait_for_termination: bool,
+    /// `deployment-id`: the deployment `continue` acts on.
+    pub deployment_id: Option<String>,
     pub auto_rollback: bool,
     pub on_active: OnActive,
     pub hold_label: String,
@@ -172,7 +177,23 @@ impl DeployConfig {
                 ));
             }
         }
-        let (follow, retry) = match tuning.poll {
+        let wait_for_termination = inputs.bool("wait-for-termination", false)?;
+        let deployment_id = match inputs.get("deployment-id") {
+            None => None,
+            Some(id) => {
+                let ok = id.len() > 2
+                    && id.starts_with("d-")
+                    && id[2..].chars().all(|c| c.is_ascii_alphanumeric());
+                if !ok {
+                    return Err(InputError::new(
+                        "deployment-id",
+                        format!("expected a CodeDeploy deployment id like d-A1B2C3D4E, got '{id}'"),
+                    ));
+                }
+                Some(id.to_string())
+            }
+        };
+        let (mut follow, retry) = match tuning.poll {
             Some(interval) => {
                 let mut o = FollowOptions::fast(timeout, auto_rollback);
                 o.poll = PollSchedule(vec![interval]);
@@ -183,6 +204,7 @@ impl DeployConfig {
                 RetryPolicy::standard(),
             ),
         };
+        follow.wait_for_termination = wait_for_termination;
         Ok(DeployConfig {
             environment: inputs.get_or("environment", &group).to_string(),
             application,
@@ -193,6 +215,8 @@ impl DeployConfig {
             file_exists,
             wait: inputs.bool("wait", true)?,
             timeout,
+            wait_for_termination,
+            deployment_id,
             auto_rollback,
             on_active,
             hold_label: inputs.get_or("hold-label", "shipgate:hold").to_string(),
@@ -293,6 +317,14 @@ mod tests {
         assert_eq!(c.timeout, Duration::from_secs(3600));
         assert_eq!(c.on_active, OnActive::Wait);
         assert_eq!(c.hold_label, "shipgate:hold");
+        assert!(!c.wait_for_termination && !c.follow.wait_for_termination);
+        assert_eq!(c.deployment_id, None);
+        let mut i = base();
+        i.set("wait-for-termination", "true");
+        i.set("deployment-id", "d-ABCDEF123");
+        let c = DeployConfig::from_inputs(&i, None, true, &Tuning::default()).unwrap();
+        assert!(c.wait_for_termination && c.follow.wait_for_termination);
+        assert_eq!(c.deployment_id.as_deref(), Some("d-ABCDEF123"));
     }
 
     #[test]
@@ -305,6 +337,8 @@ mod tests {
             ("timeout-minutes", "0"),
             ("timeout-minutes", "soon"),
             ("wait", "maybe"),
+            ("wait-for-termination", "eventually"),
+            ("deployment-id", "12345"),
             ("auto-rollback", "perhaps"),
             ("slack-notify", "sometimes"),
             ("environment-url", "shop.example.com"),

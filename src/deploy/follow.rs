@@ -2,9 +2,11 @@
 //! rollback on timeout or cancellation, explain a failure from the target diagnostics, and follow
 //! the rollback deployment CodeDeploy starts.
 
+use super::phase::{phase, switched_by_targets, termination_ends, utc, Phase};
 use crate::codedeploy::types::{DeploymentSnapshot, DeploymentStatus, TargetReport};
 use crate::codedeploy::{CodeDeploy, CodeDeployError};
 use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 /// Delays between GetDeployment polls; the last one repeats.
@@ -54,6 +56,15 @@ pub struct FollowOptions {
     /// Also print each target's lifecycle events and traffic weights while it runs (two more
     /// calls per poll; skipped for fleets larger than one batch of targets).
     pub lifecycle_events: bool,
+    /// `wait-for-termination`: keep following after the traffic switch until the original fleet
+    /// is gone. Otherwise the follow ends at the switch: the release has succeeded.
+    pub wait_for_termination: bool,
+    /// The group switches traffic only when someone continues it: end the follow at `Ready`.
+    pub end_at_ready: bool,
+    /// The group's termination wait, to say when the original fleet goes away.
+    pub termination_wait_minutes: Option<i32>,
+    /// Each phase change, as it happens, for the channels that show it (Deployment status).
+    pub phase_updates: Option<UnboundedSender<Phase>>,
 }
 
 impl FollowOptions {
@@ -66,6 +77,10 @@ impl FollowOptions {
             cancel_grace: Duration::from_secs(5),
             rollback_grace_polls: 2,
             lifecycle_events: true,
+            wait_for_termination: false,
+            end_at_ready: false,
+            termination_wait_minutes: None,
+            phase_updates: None,
         }
     }
 
@@ -79,6 +94,10 @@ impl FollowOptions {
             cancel_grace: Duration::from_millis(500),
             rollback_grace_polls: 2,
             lifecycle_events: true,
+            wait_for_termination: false,
+            end_at_ready: false,
+            termination_wait_minutes: None,
+            phase_updates: None,
         }
     }
 }
@@ -105,6 +124,11 @@ pub enum EndState {
     TimedOut,
     /// The job was cancelled and shipgate stopped it.
     Cancelled,
+    /// Traffic moved to the healthy replacement fleet: the release succeeded, the original
+    /// fleet's termination wait goes on without shipgate.
+    Released,
+    /// The replacement fleet waits in `Ready` for a manual traffic switch (`command: continue`).
+    Ready,
 }
 
 impl EndState {
@@ -116,7 +140,17 @@ impl EndState {
             EndState::Stopped => "stopped",
             EndState::TimedOut => "timed-out",
             EndState::Cancelled => "cancelled",
+            EndState::Released => "succeeded",
+            EndState::Ready => "ready",
         }
+    }
+
+    /// Nothing went wrong: done, released at the switch, or waiting for the switch on purpose.
+    pub fn is_good(self) -> bool {
+        matches!(
+            self,
+            EndState::Succeeded | EndState::Released | EndState::Ready
+        )
     }
 }
 
@@ -209,11 +243,22 @@ pub struct FollowResult {
     pub timeline: Vec<TimelineEntry>,
     pub started_at: SystemTime,
     pub duration: Duration,
+    /// The last phase seen.
+    pub phase: Phase,
+    /// When shipgate first saw the traffic on the replacement fleet.
+    pub switched_at: Option<SystemTime>,
+    /// When the original fleet is due to be terminated (switch + the group's termination wait).
+    pub termination_ends: Option<SystemTime>,
+    /// Stopped with rollback before the original fleet was gone: traffic went back to it.
+    pub rerouted_back: bool,
+    /// Why the follow ended where it did, when that is not obvious from the status.
+    pub note: Option<String>,
 }
 
 impl FollowResult {
+    /// The release succeeded: the deployment ended well, or traffic is on the new fleet.
     pub fn succeeded(&self) -> bool {
-        self.status == EndState::Succeeded
+        matches!(self.status, EndState::Succeeded | EndState::Released)
     }
 }
 
@@ -428,12 +473,15 @@ pub async fn follow(
     let mut poll_no = 0usize;
     let mut warned = false;
     let mut targets_seen = TargetsSeen::default();
+    let mut phases = PhaseTracker::default();
+    let mut note: Option<String> = None;
     let interrupted = loop {
         match cd.deployment(id).await {
             Ok(snap) => {
                 warned = false;
                 rec.apply(describe_change(last.as_ref(), &snap));
                 let done = snap.status.is_terminal();
+                let mut now = phase(&snap);
                 if opts.lifecycle_events && !done && watch_targets(&snap) {
                     // Best effort: a target read that fails only costs detail, never the follow.
                     if let Ok(targets) = cd.targets(id).await {
@@ -444,11 +492,20 @@ pub async fn follow(
                         for t in change.timeline {
                             rec.mark(t);
                         }
+                        if matches!(now, Phase::Provisioning | Phase::Deploying)
+                            && switched_by_targets(&targets)
+                        {
+                            now = Phase::TerminationWait;
+                        }
                     }
                 }
+                phases.observe(now, id, opts, &mut rec);
                 last = Some(snap);
                 if done {
                     break None;
+                }
+                if let Some(end) = stop_following(now, opts) {
+                    break Some(end);
                 }
             }
             // A passing network or throttling problem must not abandon a running deployment.
@@ -462,17 +519,58 @@ pub async fn follow(
             }
             Err(e) => return Err(e),
         }
+        // timeout-minutes bounds the phases before the switch only: after it the release has
+        // succeeded, and stopping now would route users back to the old fleet.
         let remaining = opts.timeout.saturating_sub(rec.started.elapsed());
         if remaining.is_zero() {
-            break Some(EndState::TimedOut);
+            let (end, why) = interrupt(Interrupt::Timeout, phases.switched_at.is_some());
+            note = why;
+            break Some(end);
         }
         let delay = opts.poll.delay(poll_no).min(remaining);
         poll_no += 1;
         tokio::select! {
-            _ = cancel.cancelled() => break Some(EndState::Cancelled),
+            _ = cancel.cancelled() => {
+                let (end, why) = interrupt(Interrupt::Cancel, phases.switched_at.is_some());
+                note = why;
+                break Some(end);
+            }
             _ = tokio::time::sleep(delay) => {}
         }
     };
+
+    if let Some(end @ (EndState::Released | EndState::Ready)) = interrupted {
+        let snap = last.unwrap_or_else(|| DeploymentSnapshot::new(id, DeploymentStatus::Ready));
+        let what = match end {
+            EndState::Ready => {
+                format!("{id} is ready for the traffic switch: run `command: continue` to switch")
+            }
+            _ => format!("{id} released: traffic is on the replacement fleet"),
+        };
+        rec.event(what);
+        if let Some(n) = &note {
+            rec.line(&format!("shipgate: {n}"));
+        }
+        rec.mark(format!("{id} ended: {}", end.as_str()));
+        return Ok(FollowResult {
+            deployment_id: id.to_string(),
+            status: end,
+            final_status: snap.status.clone(),
+            rolled_back: false,
+            rollback_deployment_id: None,
+            rollback_status: None,
+            failure: None,
+            stop_error: None,
+            timeline: std::mem::take(&mut rec.timeline),
+            started_at,
+            duration: rec.started.elapsed(),
+            phase: phases.current.unwrap_or(Phase::Provisioning),
+            switched_at: phases.switched_at,
+            termination_ends: phases.termination_ends,
+            rerouted_back: false,
+            note,
+        });
+    }
 
     let mut stop_error = None;
     let mut snap = match (interrupted, last) {
@@ -514,7 +612,9 @@ pub async fn follow(
             } else {
                 reason
             };
-            return Ok(finish(cd, &mut s, status, stop_error, opts, &mut rec, started_at).await);
+            let mut o = finish(cd, &mut s, status, stop_error, opts, &mut rec, started_at).await;
+            phases.fill(&mut o);
+            return Ok(o);
         }
     };
     let status = match snap.status {
@@ -522,10 +622,92 @@ pub async fn follow(
         DeploymentStatus::Stopped => EndState::Stopped,
         _ => EndState::Failed,
     };
-    Ok(finish(
+    phases.observe(phase(&snap), id, opts, &mut rec);
+    let mut o = finish(
         cd, &mut snap, status, stop_error, opts, &mut rec, started_at,
     )
-    .await)
+    .await;
+    phases.fill(&mut o);
+    o.note = note;
+    Ok(o)
+}
+
+/// The phases seen so far: prints each change once, tells `phase_updates`, and remembers the
+/// switch.
+#[derive(Debug, Default)]
+struct PhaseTracker {
+    current: Option<Phase>,
+    switched_at: Option<SystemTime>,
+    termination_ends: Option<SystemTime>,
+}
+
+impl PhaseTracker {
+    fn observe(&mut self, now: Phase, id: &str, opts: &FollowOptions, rec: &mut Recorder<'_>) {
+        if self.current == Some(now) {
+            return;
+        }
+        self.current = Some(now);
+        if now == Phase::Done {
+            return; // the status line already says how it ended
+        }
+        if now.switched() && self.switched_at.is_none() {
+            let at = SystemTime::now();
+            self.switched_at = Some(at);
+            self.termination_ends = termination_ends(at, opts.termination_wait_minutes);
+            let until = match self.termination_ends {
+                Some(end) => format!(" (termination wait ends about {})", utc(end)),
+                None => String::new(),
+            };
+            rec.event(format!("{id}: phase: {}{until}", now.describe()));
+        } else {
+            rec.event(format!("{id}: phase: {}", now.describe()));
+        }
+        if let Some(tx) = &opts.phase_updates {
+            // The receiver only adds detail to the Deployment status; gone is fine.
+            let _ = tx.send(now);
+        }
+    }
+
+    fn fill(&self, o: &mut FollowResult) {
+        o.phase = self.current.unwrap_or(Phase::Done);
+        o.switched_at = self.switched_at;
+        o.termination_ends = self.termination_ends;
+    }
+}
+
+/// Whether the follow ends in this phase although the deployment still runs: at `Ready` for a
+/// manual switch, at the switch unless `wait-for-termination`. Pure.
+pub fn stop_following(now: Phase, opts: &FollowOptions) -> Option<EndState> {
+    match now {
+        Phase::Ready if opts.end_at_ready => Some(EndState::Ready),
+        p if p.switched() && !opts.wait_for_termination => Some(EndState::Released),
+        _ => None,
+    }
+}
+
+/// What ended the wait early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    Timeout,
+    Cancel,
+}
+
+/// How a timeout or a cancel ends the follow, with the note the report gives. Before the switch
+/// the deployment is stopped (with rollback when configured); after it the release has
+/// succeeded, and stopping would route the users back to the old fleet, so it is left serving.
+pub fn interrupt(why: Interrupt, switched: bool) -> (EndState, Option<String>) {
+    match (why, switched) {
+        (Interrupt::Timeout, false) => (EndState::TimedOut, None),
+        (Interrupt::Cancel, false) => (EndState::Cancelled, None),
+        (Interrupt::Timeout, true) => (
+            EndState::Released,
+            Some("shipgate stopped following at timeout-minutes; the original fleet's termination wait goes on and the release stays".into()),
+        ),
+        (Interrupt::Cancel, true) => (
+            EndState::Released,
+            Some("the job was cancelled after the traffic switch: the released fleet keeps serving and the deployment was not stopped".into()),
+        ),
+    }
 }
 
 /// Polls a deployment until it is terminal or `budget` runs out; returns the last state seen.
@@ -585,8 +767,13 @@ async fn finish(
         timeline: Vec::new(),
         started_at,
         duration: Duration::ZERO,
+        phase: Phase::Done,
+        switched_at: None,
+        termination_ends: None,
+        rerouted_back: false,
+        note: None,
     };
-    if status != EndState::Succeeded {
+    if !status.is_good() {
         if snap.status == DeploymentStatus::Failed {
             let targets = match cd.targets(&id).await {
                 Ok(t) => t,
@@ -702,6 +889,97 @@ async fn follow_rollback(
     }
 }
 
+/// Rolls back a deployment whose original fleet still runs (waiting in `Ready`, or in the
+/// termination wait after the switch): StopDeployment with rollback makes CodeDeploy route the
+/// traffic back to the original fleet in seconds, where a new deployment would rebuild a fleet.
+pub async fn reroute_back(
+    cd: &CodeDeploy,
+    before: &DeploymentSnapshot,
+    opts: &FollowOptions,
+    sink: &mut dyn ProgressSink,
+) -> FollowResult {
+    let started_at = SystemTime::now();
+    let mut rec = Recorder {
+        sink,
+        started: Instant::now(),
+        timeline: Vec::new(),
+    };
+    let id = before.id.as_str();
+    let was = phase(before);
+    rec.event(format!(
+        "{id}: {}: stopping it with rollback to route the traffic back to the original fleet",
+        was.describe()
+    ));
+    let mut stop_error = None;
+    match cd.stop_deployment(id, true).await {
+        Ok(r) => rec.line(&format!(
+            "StopDeployment: {}{}",
+            r.status.as_deref().unwrap_or("requested"),
+            r.message.map(|m| format!(" ({m})")).unwrap_or_default()
+        )),
+        Err(CodeDeployError::AlreadyCompleted(_)) => {
+            rec.line(&format!("deployment {id} had already completed"));
+        }
+        Err(e) => {
+            rec.event(format!("could not stop deployment {id}: {e}"));
+            stop_error = Some(e.to_string());
+        }
+    }
+    let settled = settle_deployment(cd, id, opts, opts.rollback_wait, Some(before), &mut rec).await;
+    let snap = settled.unwrap_or_else(|| before.clone());
+    let status = match snap.status {
+        DeploymentStatus::Succeeded => EndState::Succeeded,
+        DeploymentStatus::Failed => EndState::Failed,
+        _ => EndState::Stopped,
+    };
+    let mut o = FollowResult {
+        deployment_id: id.to_string(),
+        status,
+        final_status: snap.status.clone(),
+        rolled_back: false,
+        rollback_deployment_id: None,
+        rollback_status: None,
+        failure: None,
+        stop_error,
+        timeline: Vec::new(),
+        started_at,
+        duration: Duration::ZERO,
+        phase: phase(&snap),
+        switched_at: None,
+        termination_ends: None,
+        rerouted_back: false,
+        note: None,
+    };
+    if let Some(rb) = snap.rollback_deployment_id().map(str::to_string) {
+        // Some platforms roll back with a deployment of their own: follow it as usual.
+        rec.event(format!("rollback deployment {rb} started"));
+        let rb_status = follow_rollback(cd, &rb, opts, &mut rec)
+            .await
+            .map(|s| s.status);
+        o.rolled_back = !matches!(
+            rb_status,
+            Some(DeploymentStatus::Failed | DeploymentStatus::Stopped)
+        );
+        o.rollback_deployment_id = Some(rb);
+        o.rollback_status = rb_status;
+    } else if snap.status == DeploymentStatus::Stopped && o.stop_error.is_none() {
+        o.rerouted_back = true;
+        o.rolled_back = true;
+        rec.event(match was {
+            Phase::Ready => format!(
+                "{id} stopped before the switch: the original fleet kept the traffic throughout"
+            ),
+            _ => format!("{id} stopped: traffic routed back to the original fleet"),
+        });
+    } else {
+        rec.event(format!("{id} did not stop: {}", snap.status));
+    }
+    rec.mark(format!("{id} ended: {}", o.status.as_str()));
+    o.duration = rec.started.elapsed();
+    o.timeline = std::mem::take(&mut rec.timeline);
+    o
+}
+
 /// Waits for someone else's deployment (the group is busy, `on-active-deployment: wait`) to end.
 /// Never stops it: it is not ours.
 pub async fn wait_for_active(
@@ -726,6 +1004,18 @@ pub async fn wait_for_active(
                 }
                 if s.status.is_terminal() {
                     return Ok(s);
+                }
+                // A released deployment still holds the group through its termination wait.
+                let holding = phase(&s) == Phase::TerminationWait;
+                if holding
+                    && last
+                        .as_ref()
+                        .is_none_or(|p| phase(p) != Phase::TerminationWait)
+                {
+                    emit(
+                        sink,
+                        &format!("{id} is released and waits out its original fleet's termination wait, which keeps the group busy; `command: continue` (deployment-id {id}) ends the wait now"),
+                    );
                 }
                 last = Some(s);
             }
@@ -786,6 +1076,39 @@ mod tests {
             .unwrap_or("")
             .contains("termination wait started"));
         assert_eq!(c.timeline.len(), 2);
+    }
+
+    #[test]
+    fn the_follow_ends_at_ready_or_the_switch_as_configured() {
+        let mut o = FollowOptions::fast(Duration::from_secs(1), true);
+        assert_eq!(stop_following(Phase::Deploying, &o), None);
+        assert_eq!(stop_following(Phase::Ready, &o), None, "automatic switch");
+        assert_eq!(
+            stop_following(Phase::TerminationWait, &o),
+            Some(EndState::Released)
+        );
+        o.end_at_ready = true;
+        assert_eq!(stop_following(Phase::Ready, &o), Some(EndState::Ready));
+        o.wait_for_termination = true;
+        assert_eq!(stop_following(Phase::TerminationWait, &o), None);
+        assert_eq!(stop_following(Phase::Done, &o), None);
+    }
+
+    #[test]
+    fn our_timeout_or_cancel_never_undoes_a_switched_release() {
+        assert_eq!(
+            interrupt(Interrupt::Timeout, false),
+            (EndState::TimedOut, None)
+        );
+        assert_eq!(
+            interrupt(Interrupt::Cancel, false),
+            (EndState::Cancelled, None)
+        );
+        for why in [Interrupt::Timeout, Interrupt::Cancel] {
+            let (end, note) = interrupt(why, true);
+            assert_eq!(end, EndState::Released);
+            assert!(end.is_good() && note.is_some());
+        }
     }
 
     #[test]

@@ -52,6 +52,33 @@ pub async fn previous_good(
         .find(|d| d.revision.is_some() && d.revision != current))
 }
 
+/// The group's newest deployment whose original fleet still runs next to an installed
+/// replacement: waiting in `Ready`, or in its termination wait after the switch. What
+/// `continue` moves on and what `rollback` routes back instantly.
+pub async fn waiting_deployment(
+    cd: &CodeDeploy,
+    group: &GroupInfo,
+) -> Result<Option<DeploymentSnapshot>> {
+    use crate::codedeploy::types::DeploymentStatus;
+    let ids = cd
+        .list_deployments(
+            &group.application,
+            &group.name,
+            &[DeploymentStatus::Ready, DeploymentStatus::InProgress],
+        )
+        .await
+        .context("listing the group's running deployments")?;
+    let mut waiting: Vec<DeploymentSnapshot> = cd
+        .batch_deployments(&ids)
+        .await
+        .context("reading the group's running deployments")?
+        .into_iter()
+        .filter(|d| super::phase::phase(d).can_continue())
+        .collect();
+    waiting.sort_by_key(|d| d.create_time);
+    Ok(waiting.pop())
+}
+
 /// A refusal when `commit` is older than (an ancestor of) the commit the group last attempted.
 pub async fn older_than_last(
     cd: &CodeDeploy,

@@ -5,6 +5,8 @@ pub mod checks;
 pub mod config;
 pub mod follow;
 pub mod history;
+pub mod phase;
+pub mod preflight;
 pub mod publish;
 pub mod ship;
 pub mod train;

@@ -5,6 +5,7 @@
 
 use super::config::DeployConfig;
 use super::follow::{EndState, FollowResult};
+use super::phase::{utc, Phase};
 use crate::channels::Channels;
 use crate::codedeploy::revision::Revision;
 use crate::github::{DeploymentState, NewDeployment, NewDeploymentStatus, PullRequest};
@@ -46,6 +47,8 @@ pub struct DeployRun<'a> {
     /// Reporting has started: the GitHub Deployment and the PR comments say "in progress".
     started_reporting: bool,
     started: Instant,
+    /// Where the Blue/Green deployment is, in words, for Slack.
+    phase_note: Option<String>,
 }
 
 impl<'a> DeployRun<'a> {
@@ -60,6 +63,7 @@ impl<'a> DeployRun<'a> {
             github_deployment: None,
             started_reporting: false,
             started: Instant::now(),
+            phase_note: None,
         }
     }
 
@@ -157,6 +161,7 @@ impl<'a> DeployRun<'a> {
             duration: (!matches!(status, NoticeStatus::Started | NoticeStatus::Refused))
                 .then(|| self.started.elapsed()),
             failing_event: failing,
+            phase: self.phase_note.clone(),
             links,
             dry_run: self.cfg.dry_run,
         }
@@ -285,6 +290,14 @@ impl<'a> DeployRun<'a> {
 
     /// The GitHub Deployment (reused on a re-run), the PR comments and Slack's first message.
     pub async fn start_reporting(&mut self) {
+        let headline = format!("🚀 Deploying to {}", self.cfg.environment);
+        self.start_reporting_as("Starting the CodeDeploy deployment", headline)
+            .await;
+    }
+
+    /// [`DeployRun::start_reporting`] for a run that moves an existing deployment on (`continue`,
+    /// an instant rollback): the same channels, its own words.
+    pub async fn start_reporting_as(&mut self, status: &str, headline: String) {
         self.started_reporting = true;
         let req = NewDeployment {
             sha: self.plan.commit.clone(),
@@ -305,13 +318,9 @@ impl<'a> DeployRun<'a> {
                 None
             }
         };
-        self.set_github_status(
-            DeploymentState::InProgress,
-            "Starting the CodeDeploy deployment",
-        )
-        .await;
-        let body =
-            report::markdown(&self.report(format!("🚀 Deploying to {}", self.cfg.environment)));
+        self.set_github_status(DeploymentState::InProgress, status)
+            .await;
+        let body = report::markdown(&self.report(headline));
         self.comment_prs(&body).await;
         if self.cfg.slack.updates_in_place() {
             // Only the Web API can update a message in place; a webhook posts once, at the end.
@@ -326,6 +335,62 @@ impl<'a> DeployRun<'a> {
             &format!("CodeDeploy {id} in progress"),
         )
         .await;
+    }
+
+    /// A phase change while the deployment runs: the Deployment status (and a Slack bot message)
+    /// says where it is. The
+    /// first phase is what `mark_started` said; the switch is reported by `finish` unless the
+    /// run keeps following through the termination wait.
+    pub async fn phase_changed(&mut self, p: Phase) {
+        let id = self.deployment_id.clone().unwrap_or_default();
+        let text = match p {
+            Phase::Deploying => format!("CodeDeploy {id}: deploying to the replacement fleet"),
+            Phase::TerminationWait if self.cfg.follow.wait_for_termination => format!(
+                "Released: CodeDeploy {id} switched traffic; waiting for the original fleet's termination"
+            ),
+            _ => return,
+        };
+        self.set_github_status(DeploymentState::InProgress, &text)
+            .await;
+        if self.cfg.slack.updates_in_place() {
+            // Only a bot message can follow the phases; a webhook posts once, at the end.
+            self.phase_note = Some(p.describe().to_string());
+            self.notify_slack(NoticeStatus::Started, None).await;
+        }
+    }
+
+    /// What the report says about the phases: when traffic switched, when the original fleet
+    /// goes away, and why the follow ended where it did.
+    fn phase_details(&self, o: &FollowResult) -> Vec<String> {
+        let mut d = Vec::new();
+        if let Some(at) = o.switched_at {
+            let mut line = format!(
+                "Traffic switched to the replacement fleet at about {}.",
+                utc(at)
+            );
+            match (o.status, o.termination_ends) {
+                (EndState::Released, Some(end)) => line.push_str(&format!(
+                    " The original fleet is terminated at about {} (termination wait); until then `command: rollback` routes the traffic back in seconds and `command: continue` terminates it now.",
+                    utc(end)
+                )),
+                (EndState::Released, None) => line.push_str(
+                    " The group keeps the original fleet running; `command: rollback` routes the traffic back to it.",
+                ),
+                (EndState::Succeeded, _) => {
+                    line.push_str(" The original fleet's termination wait ended and it was terminated.")
+                }
+                _ => {}
+            }
+            d.push(line);
+        }
+        if let Some(n) = &o.note {
+            let mut n = n.clone();
+            if let Some(first) = n.get(..1) {
+                n.replace_range(..1, &first.to_uppercase());
+            }
+            d.push(format!("{n}."));
+        }
+        d
     }
 
     /// The deployment could not start for a reason worth reporting (busy group).
@@ -393,11 +458,22 @@ impl<'a> DeployRun<'a> {
     pub async fn finish(&mut self, o: &FollowResult) -> Result<Outcome> {
         self.started_reporting = false;
         let env = self.cfg.environment.clone();
+        let id = o.deployment_id.clone();
         let (headline, state, notice) = match o.status {
             EndState::Succeeded => (
                 format!("✅ Deployed to {env}"),
                 DeploymentState::Success,
                 NoticeStatus::Succeeded,
+            ),
+            EndState::Released => (
+                format!("✅ Released to {env}: traffic is on the replacement fleet"),
+                DeploymentState::Success,
+                NoticeStatus::Succeeded,
+            ),
+            EndState::Ready => (
+                format!("🚦 {env} is ready for the traffic switch"),
+                DeploymentState::InProgress,
+                NoticeStatus::Ready,
             ),
             EndState::Failed | EndState::Stopped if o.rolled_back => (
                 format!("⏪ Deploy to {env} failed and was rolled back"),
@@ -431,6 +507,19 @@ impl<'a> DeployRun<'a> {
         if let Some(f) = &failure {
             r.details.push(f.clone());
         }
+        let phases = self.phase_details(o);
+        r.details.extend(phases.iter().cloned());
+        if o.status == EndState::Ready {
+            r.details.push(format!(
+                "CodeDeploy {id} waits in Ready with the replacement fleet installed; the original fleet still serves all traffic. Run shipgate with `command: continue` to switch the traffic, or `command: rollback` to discard the replacement fleet."
+            ));
+        }
+        self.phase_note = match o.status {
+            EndState::Ready => Some(format!(
+                "Ready for the traffic switch: run `command: continue` (deployment {id})"
+            )),
+            _ => phases.first().cloned(),
+        };
         if let Some(e) = &o.stop_error {
             r.details.push(format!(
                 "shipgate could not stop the deployment: {e}. Check it in the console."
@@ -444,14 +533,14 @@ impl<'a> DeployRun<'a> {
                     .map(|s| s.as_str())
                     .unwrap_or("started")
             ));
-        } else if o.status != EndState::Succeeded {
+        } else if !o.status.is_good() {
             r.rollback = Some(if self.cfg.auto_rollback {
                 "no rollback deployment was reported by CodeDeploy".into()
             } else {
                 "auto-rollback is off: the previous revision was not restored".into()
             });
         }
-        if o.status != EndState::Succeeded {
+        if !o.status.is_good() {
             runner::error(
                 "shipgate",
                 &format!(
@@ -469,16 +558,81 @@ impl<'a> DeployRun<'a> {
             );
         }
         let md = report::markdown(&r);
-        self.set_github_status(state, &headline).await;
+        let status_text = match o.status {
+            EndState::Ready => {
+                format!("CodeDeploy {id} ready for the traffic switch: run `command: continue`")
+            }
+            _ => headline.clone(),
+        };
+        self.set_github_status(state, &status_text).await;
         self.comment_prs(&md).await;
         self.notify_slack(notice, failure).await;
         r.log_tail = o.failure.as_ref().and_then(|f| f.log_tail.clone());
         self.channels.summary(&report::markdown(&r))?;
         self.outputs(o.status.as_str(), o.rolled_back)?;
         Ok(match o.status {
-            EndState::Succeeded => Outcome::Passed,
+            s if s.is_good() => Outcome::Passed,
             _ if o.rolled_back => Outcome::RolledBack,
             _ => Outcome::Failed,
         })
+    }
+
+    /// `rollback` while the original fleet still ran: the deployment was stopped with rollback
+    /// and CodeDeploy routed the traffic back (no new deployment).
+    pub async fn finish_reroute(&mut self, o: &FollowResult) -> Result<Outcome> {
+        self.started_reporting = false;
+        let env = self.cfg.environment.clone();
+        let id = o.deployment_id.clone();
+        let ok = o.rolled_back;
+        let headline = if ok {
+            format!("⏪ Rolled back {env} to the original fleet")
+        } else {
+            format!("❌ Rolling back {env} to the original fleet failed")
+        };
+        let mut r = self.report(headline.clone());
+        r.duration = Some(o.duration);
+        r.timeline = o
+            .timeline
+            .iter()
+            .map(|t| (t.elapsed, t.what.clone()))
+            .collect();
+        r.rollback = Some(match (&o.rollback_deployment_id, o.rerouted_back) {
+            (Some(rb), _) => format!(
+                "deployment {id} stopped with rollback; rollback deployment {rb} ({})",
+                o.rollback_status.as_ref().map(|s| s.as_str()).unwrap_or("started")
+            ),
+            (None, true) => format!(
+                "deployment {id} stopped with rollback while the original fleet still ran: CodeDeploy routed the traffic back to it, no new deployment"
+            ),
+            (None, false) => format!("deployment {id} ended {}", o.final_status),
+        });
+        if let Some(e) = &o.stop_error {
+            r.details.push(format!(
+                "shipgate could not stop the deployment: {e}. Check it in the console."
+            ));
+        }
+        if ok {
+            println!("shipgate: {headline}");
+        } else {
+            runner::error("shipgate", &headline);
+        }
+        self.phase_note = r.rollback.clone();
+        let md = report::markdown(&r);
+        let state = if ok {
+            DeploymentState::Success
+        } else {
+            DeploymentState::Failure
+        };
+        self.set_github_status(state, &headline).await;
+        self.comment_prs(&md).await;
+        let notice = if ok {
+            NoticeStatus::RolledBack
+        } else {
+            NoticeStatus::Failed
+        };
+        self.notify_slack(notice, None).await;
+        self.channels.summary(&md)?;
+        self.outputs(o.status.as_str(), o.rolled_back)?;
+        Ok(if ok { Outcome::Passed } else { Outcome::Failed })
     }
 }

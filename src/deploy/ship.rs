@@ -3,8 +3,9 @@
 //! `deploy`, `release` and `rollback`.
 
 use super::config::{DeployConfig, OnActive};
-use super::follow::{follow, wait_for_active};
+use super::follow::{follow, wait_for_active, FollowOptions, FollowResult};
 use super::history;
+use super::preflight;
 use super::publish::DeployRun;
 use crate::codedeploy::types::GroupInfo;
 use crate::codedeploy::{
@@ -103,6 +104,9 @@ fn create_request(run: &DeployRun<'_>) -> CreateRequest {
 /// error on any later step still leaves every channel in a final state.
 pub async fn ship(run: &mut DeployRun<'_>, aws: &Aws, attach: Option<String>) -> Result<Outcome> {
     let request = create_request(run);
+    if attach.is_none() {
+        print_preflight(run.cfg, &aws.group);
+    }
     if run.cfg.dry_run {
         let what = match &attach {
             Some(id) => format!("would follow the running deployment {id}"),
@@ -151,14 +155,61 @@ async fn started_and_followed(
     if !run.cfg.wait {
         return run.started_only().await;
     }
-    let outcome = {
-        let _group = runner::group(&format!("CodeDeploy {id} ({})", run.cfg.group));
-        let mut sink = |line: &str| println!("{line}");
-        follow(&aws.cd, &id, &run.cfg.follow, cancel, &mut sink)
-            .await
-            .with_context(|| format!("following deployment {id}"))?
-    };
+    let opts = follow_options(run.cfg, &aws.group);
+    let outcome = follow_reporting(run, aws, &id, opts, cancel).await?;
     run.finish(&outcome).await
+}
+
+/// The pre-flight sense checks: what the group does at each phase, and a warning when the
+/// timeout cannot cover the phases before the switch.
+pub fn print_preflight(cfg: &DeployConfig, group: &GroupInfo) {
+    let checks = preflight::checks(
+        group,
+        cfg.deployment_config.as_deref(),
+        cfg.timeout,
+        cfg.wait_for_termination,
+    );
+    for c in checks {
+        if c.warning {
+            runner::warning(&format!("shipgate: pre-flight: {}", c.text));
+        } else {
+            println!("shipgate: pre-flight: {}", c.text);
+        }
+    }
+}
+
+/// How to follow a deployment of this group: end at Ready when the group waits for a manual
+/// switch, and know its termination wait.
+pub fn follow_options(cfg: &DeployConfig, group: &GroupInfo) -> FollowOptions {
+    let mut o = cfg.follow.clone();
+    o.end_at_ready = group.manual_switch();
+    o.termination_wait_minutes = group.termination_wait_minutes;
+    o
+}
+
+/// Follows `id` in a log group while each phase change reaches the Deployment status.
+pub async fn follow_reporting(
+    run: &mut DeployRun<'_>,
+    aws: &Aws,
+    id: &str,
+    mut opts: FollowOptions,
+    cancel: &CancellationToken,
+) -> Result<FollowResult> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    opts.phase_updates = Some(tx);
+    let _group = runner::group(&format!("CodeDeploy {id} ({})", run.cfg.group));
+    let following = async move {
+        let mut sink = |line: &str| println!("{line}");
+        // `opts` (and with it the sender) is dropped when the follow ends, which ends `updates`.
+        follow(&aws.cd, id, &opts, cancel, &mut sink).await
+    };
+    let updates = async {
+        while let Some(p) = rx.recv().await {
+            run.phase_changed(p).await;
+        }
+    };
+    let (result, ()) = tokio::join!(following, updates);
+    result.with_context(|| format!("following deployment {id}"))
 }
 
 /// Creates the deployment; a busy group is waited for (`on-active-deployment: wait`) or is a
@@ -229,7 +280,7 @@ async fn create(
 }
 
 /// SIGTERM (job cancelled) or SIGINT cancels the follow, which stops the deployment with rollback.
-fn cancel_on_signal() -> CancellationToken {
+pub fn cancel_on_signal() -> CancellationToken {
     let token = CancellationToken::new();
     let t = token.clone();
     tokio::spawn(async move {

@@ -33,7 +33,8 @@ impl SlackNotify {
         match self {
             SlackNotify::Never => false,
             SlackNotify::Always => true,
-            SlackNotify::Failure => status.is_failure(),
+            // Ready needs a person: it is told like a failure is.
+            SlackNotify::Failure => status.is_failure() || status == NoticeStatus::Ready,
         }
     }
 }
@@ -49,11 +50,16 @@ pub enum NoticeStatus {
     Cancelled,
     /// shipgate refused to deploy (gate failed, hold label, older commit).
     Refused,
+    /// The replacement fleet waits in `Ready` for someone to switch the traffic.
+    Ready,
 }
 
 impl NoticeStatus {
     pub fn is_failure(self) -> bool {
-        !matches!(self, NoticeStatus::Started | NoticeStatus::Succeeded)
+        !matches!(
+            self,
+            NoticeStatus::Started | NoticeStatus::Succeeded | NoticeStatus::Ready
+        )
     }
 
     fn headline(self, env: &str) -> String {
@@ -69,6 +75,9 @@ impl NoticeStatus {
             }
             NoticeStatus::Cancelled => format!(":octagonal_sign: Deploy to {env} was cancelled"),
             NoticeStatus::Refused => format!(":no_entry: Deploy to {env} refused"),
+            NoticeStatus::Ready => {
+                format!(":vertical_traffic_light: {env} is ready for the traffic switch")
+            }
         }
     }
 }
@@ -94,6 +103,8 @@ pub struct DeployNotice {
     pub duration: Option<Duration>,
     /// "AfterInstall failed on i-0abc: ScriptFailed in scripts/migrate.sh: ...".
     pub failing_event: Option<String>,
+    /// Where the Blue/Green deployment is: "Traffic switched ... terminated at about ...".
+    pub phase: Option<String>,
     /// `(label, url)`: the run, the CodeDeploy console, the GitHub deployment.
     pub links: Vec<(String, String)>,
     pub dry_run: bool,
@@ -239,6 +250,9 @@ pub fn render(n: &DeployNotice) -> Value {
             lines.push(format!("…and {} more", n.prs.len() - MAX_PRS));
         }
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&format!("*Pull requests*\n{}", lines.join("\n")), 3000)}}));
+    }
+    if let Some(p) = &n.phase {
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&format!("*Phase*\n{}", escape_mrkdwn(p)), 3000)}}));
     }
     if let Some(f) = &n.failing_event {
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&format!("*Failure*\n{}", escape_mrkdwn(f)), 3000)}}));

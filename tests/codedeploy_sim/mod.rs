@@ -61,6 +61,10 @@ pub struct Plan {
     pub end: End,
     /// Polls after the end before `rollbackInfo` shows up on the ended deployment.
     pub rollback_info_lag: u32,
+    /// Blue/Green success: polls spent after the traffic switch in the original fleet's
+    /// termination wait (`InProgress` with `instanceTerminationWaitTimeStarted`), as CodeDeploy
+    /// does for `terminationWaitTimeInMinutes`. 0: Succeeded at the switch.
+    pub termination_polls: u32,
 }
 
 impl Plan {
@@ -69,7 +73,15 @@ impl Plan {
             in_progress_polls,
             end,
             rollback_info_lag: 0,
+            termination_polls: 0,
         }
+    }
+
+    /// Stays `termination_polls` polls in the termination wait after the switch (`u32::MAX`:
+    /// until ContinueDeployment TERMINATION_WAIT or a stop).
+    pub fn with_termination_wait(mut self, termination_polls: u32) -> Plan {
+        self.termination_polls = termination_polls;
+        self
     }
 }
 
@@ -84,6 +96,9 @@ struct Group {
     auto_rollback: Value,
     last_attempted: Option<String>,
     last_successful: Option<String>,
+    manual_switch: bool,
+    ready_wait_minutes: i64,
+    termination_wait_minutes: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +127,14 @@ struct Deployment {
     platform: String,
     blue_green: bool,
     targets: Vec<String>,
+    /// The group waits in Ready for ContinueDeployment READY_WAIT.
+    manual_switch: bool,
+    /// ContinueDeployment READY_WAIT was called.
+    continued: bool,
+    /// Polls spent in the termination wait.
+    termination_polls_done: u32,
+    /// ContinueDeployment TERMINATION_WAIT was called.
+    termination_ended: bool,
 }
 
 /// One request the simulator answered.
@@ -154,6 +177,12 @@ pub struct GroupSpec {
     pub platform: String,
     /// The group's own auto-rollback (`enabled`, events).
     pub auto_rollback: bool,
+    /// `deploymentReadyOption.actionOnTimeout: STOP_DEPLOYMENT`: deployments wait in Ready.
+    pub manual_switch: bool,
+    /// `deploymentReadyOption.waitTimeInMinutes`.
+    pub ready_wait_minutes: i64,
+    /// `terminateBlueInstancesOnDeploymentSuccess.terminationWaitTimeInMinutes`.
+    pub termination_wait_minutes: i64,
 }
 
 impl Default for GroupSpec {
@@ -162,6 +191,9 @@ impl Default for GroupSpec {
             blue_green: true,
             platform: "Server".into(),
             auto_rollback: true,
+            manual_switch: false,
+            ready_wait_minutes: 0,
+            termination_wait_minutes: 5,
         }
     }
 }
@@ -254,6 +286,9 @@ impl Sim {
                 }),
                 last_attempted: None,
                 last_successful: None,
+                manual_switch: spec.manual_switch,
+                ready_wait_minutes: spec.ready_wait_minutes,
+                termination_wait_minutes: spec.termination_wait_minutes,
             },
         );
     }
@@ -337,6 +372,14 @@ impl Sim {
             .iter()
             .find(|d| d.id == id)
             .map(|d| d.status.to_string())
+    }
+
+    /// Traffic has switched and the original fleet waits (or waited) to be terminated.
+    pub fn termination_started(&self, id: &str) -> bool {
+        self.st()
+            .deployments
+            .iter()
+            .any(|d| d.id == id && d.termination_started)
     }
 
     pub fn deployment_ids(&self) -> Vec<String> {
@@ -467,6 +510,7 @@ impl Respond for Responder {
             "ListDeployments" => list_deployments(&st, &body),
             "BatchGetDeployments" => batch_get(&st, &body),
             "StopDeployment" => stop(&mut st, &body),
+            "ContinueDeployment" => continue_deployment(&mut st, &body),
             "ListDeploymentTargets" => list_targets(&st, &body),
             "BatchGetDeploymentTargets" => batch_targets(&st, &body),
             other => {
@@ -610,8 +654,11 @@ fn get_group(st: &State, body: &Value) -> Answer {
     });
     if g.blue_green {
         info["blueGreenDeploymentConfiguration"] = json!({
-            "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 5},
-            "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT", "waitTimeInMinutes": 0},
+            "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": g.termination_wait_minutes},
+            "deploymentReadyOption": {
+                "actionOnTimeout": if g.manual_switch { "STOP_DEPLOYMENT" } else { "CONTINUE_DEPLOYMENT" },
+                "waitTimeInMinutes": g.ready_wait_minutes,
+            },
         });
     }
     let la = last_info(st, &g.last_attempted);
@@ -714,6 +761,10 @@ fn new_deployment(
         platform: g.platform.clone(),
         blue_green: g.blue_green,
         targets,
+        manual_switch: g.manual_switch && g.blue_green,
+        continued: false,
+        termination_polls_done: 0,
+        termination_ended: false,
     });
     id
 }
@@ -790,6 +841,25 @@ fn advance(st: &mut State, idx: usize) {
         d.start_time.get_or_insert(now);
         return;
     }
+    if matches!(d.plan.end, End::Succeed) && d.blue_green {
+        // A manual switch: the replacement fleet waits in Ready until ContinueDeployment.
+        if d.manual_switch && !d.continued {
+            d.status = "Ready";
+            return;
+        }
+        // After the switch the original fleet waits out terminationWaitTimeInMinutes; the
+        // deployment stays InProgress all that time.
+        if !d.termination_ended && d.termination_polls_done < d.plan.termination_polls {
+            if !d.termination_started {
+                d.messages
+                    .push("Traffic rerouted to the replacement instances".into());
+            }
+            d.status = "InProgress";
+            d.termination_started = true;
+            d.termination_polls_done += 1;
+            return;
+        }
+    }
     d.complete_time = Some(now);
     match d.plan.end.clone() {
         End::Succeed => {
@@ -864,6 +934,8 @@ fn events_for(d: &Deployment, target_no: usize) -> Vec<Value> {
                         "Skipped"
                     }
                 }
+                (&"InProgress", _) if d.termination_started => "Succeeded",
+                (&"Ready", _) if names[i + 1..].contains(&"BeforeAllowTraffic") => "Succeeded",
                 (&"InProgress", _) if (i as u32) + 2 < d.polls => "Succeeded",
                 (&"InProgress", _) if (i as u32) + 2 == d.polls => "InProgress",
                 _ => "Pending",
@@ -898,6 +970,8 @@ fn target_status(d: &Deployment, target_no: usize) -> &'static str {
         "Succeeded" => "Succeeded",
         "Failed" if target_no == 0 => "Failed",
         "Failed" | "Stopped" => "Skipped",
+        "Ready" => "Ready",
+        "InProgress" if d.termination_started => "Succeeded",
         "InProgress" => "InProgress",
         _ => "Pending",
     }
@@ -936,7 +1010,7 @@ fn deployment_info(d: &Deployment) -> Value {
             "Succeeded": count("Succeeded"),
             "Failed": count("Failed"),
             "Skipped": count("Skipped"),
-            "Ready": 0,
+            "Ready": count("Ready"),
         },
     });
     let _ = n;
@@ -1059,6 +1133,12 @@ fn stop(st: &mut State, body: &Value) -> Answer {
         Some(b) => b,
         None => rollback_enabled(&st.deployments[idx], "DEPLOYMENT_STOP_ON_REQUEST"),
     };
+    // The original fleet still runs (Ready, or the termination wait): a rollback routes the
+    // traffic back to it, with no rollback deployment.
+    let original_runs = {
+        let d = &st.deployments[idx];
+        d.blue_green && (d.status == "Ready" || d.termination_started)
+    };
     {
         let d = &mut st.deployments[idx];
         d.status = "Stopped";
@@ -1068,7 +1148,14 @@ fn stop(st: &mut State, body: &Value) -> Answer {
             "The deployment was stopped by a user.".into(),
         ));
     }
-    if rollback {
+    if rollback && original_runs {
+        let d = &mut st.deployments[idx];
+        d.messages
+            .push("Traffic rerouted to the original instances".into());
+        d.rollback_info = Some(json!({
+            "rollbackMessage": "Traffic was rerouted to the original instances.",
+        }));
+    } else if rollback {
         start_rollback(st, idx);
     }
     Ok(json!({"status": "Succeeded", "statusMessage": "Deployment stopped"}))
@@ -1129,4 +1216,46 @@ fn batch_targets(st: &State, body: &Value) -> Answer {
         out.push(target);
     }
     Ok(json!({"deploymentTargets": out}))
+}
+
+/// ContinueDeployment: READY_WAIT starts the switch of a deployment waiting in Ready;
+/// TERMINATION_WAIT ends the original fleet's termination wait early.
+fn continue_deployment(st: &mut State, body: &Value) -> Answer {
+    let id = s(body, "deploymentId");
+    let idx = find_idx(st, &id)?;
+    let d = &mut st.deployments[idx];
+    if !is_active(d.status) {
+        return Err((
+            "DeploymentAlreadyCompletedException".into(),
+            format!("The deployment {id} has already completed."),
+        ));
+    }
+    if !d.blue_green {
+        return Err((
+            "UnsupportedActionForDeploymentTypeException".into(),
+            "ContinueDeployment applies to blue/green deployments".into(),
+        ));
+    }
+    match body["deploymentWaitType"].as_str().unwrap_or("READY_WAIT") {
+        "TERMINATION_WAIT" => {
+            if !d.termination_started {
+                return Err((
+                    "InvalidDeploymentStatusException".into(),
+                    format!("The deployment {id} is not in its termination wait."),
+                ));
+            }
+            d.termination_ended = true;
+        }
+        _ => {
+            if d.status != "Ready" {
+                return Err((
+                    "DeploymentIsNotInReadyStateException".into(),
+                    format!("The deployment {id} is not in the Ready state."),
+                ));
+            }
+            d.continued = true;
+            d.status = "InProgress";
+        }
+    }
+    Ok(json!({}))
 }
