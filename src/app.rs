@@ -107,6 +107,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
                 lint.dialect = d;
             }
             CommandSettings::Lint(LintSettings {
+                dialect_explicit: a.dialect.is_some() || gate.dialect_explicit,
                 paths: a.paths,
                 format: a.format,
                 lint,

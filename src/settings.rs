@@ -117,6 +117,8 @@ pub struct LintSettings {
     pub paths: Vec<PathBuf>,
     pub format: Format,
     pub lint: LintOptions,
+    /// `--dialect` / `sql-dialect` chose the dialect; else it is detected from the project.
+    pub dialect_explicit: bool,
     /// The PR label prefix the ways out are written with.
     pub label_prefix: String,
     pub sarif_file: Option<PathBuf>,

@@ -39,7 +39,13 @@ pub fn run(s: &CheckSettings, runner: &Runner) -> Result<Outcome> {
         base,
         head: head.clone(),
     };
-    let eval = evaluate(&change, &tree, &s.labels, &s.gate);
+    let mut gate = s.gate.clone();
+    // stderr: the JSON and SARIF formats own stdout.
+    eprintln!(
+        "shipgate: {}",
+        gate.resolve_dialect(&|p: &str| tree.repo.show(&tree.head, p))
+    );
+    let eval = evaluate(&change, &tree, &s.labels, &gate);
     let prefix = &s.gate.allow_label_prefix;
     print(&eval, s, &head, &|p: &str| tree.head_file(p));
     super::write_sarif_file(s.sarif_file.as_deref(), &eval.findings, prefix)?;

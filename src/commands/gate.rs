@@ -8,6 +8,7 @@ use crate::gate::evaluate::{evaluate, Evaluation};
 use crate::gate::tree::ActionTree;
 use crate::gate::CHECK_NAME;
 use crate::github::{CheckRunReport, Conclusion, GitHubError, PullRequest};
+use crate::lint::SourceTree as _;
 use crate::model::Verdict;
 use crate::outcome::Outcome;
 use crate::report::text::{color_for_stdout, render_text, TextOptions};
@@ -56,10 +57,14 @@ pub async fn run(ctx: &RunContext, s: GateSettings, runner: &Runner) -> Result<O
     };
     let labels = pr.labels.clone();
     let prefix = s.gate.allow_label_prefix.clone();
-    let cfg = s.gate;
-    let eval = tokio::task::spawn_blocking(move || evaluate(&change, &tree, &labels, &cfg))
-        .await
-        .context("the lint stopped unexpectedly")?;
+    let mut cfg = s.gate;
+    let eval = tokio::task::spawn_blocking(move || {
+        let line = cfg.resolve_dialect(&|p: &str| tree.head_file(p));
+        println!("shipgate: {line}");
+        evaluate(&change, &tree, &labels, &cfg)
+    })
+    .await
+    .context("the lint stopped unexpectedly")?;
 
     let mut channels = Channels::new(Some(gh), None, runner.clone(), s.dry_run);
     let sources = |p: &str| {

@@ -11,7 +11,15 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub fn run(s: &LintSettings) -> Result<Outcome> {
-    let cfg = &s.lint;
+    let mut options = s.lint.clone();
+    if !s.dialect_explicit {
+        let root = project_root(&s.paths);
+        let d = lint::detect::detect_dir(&root);
+        options.dialect = d.dialect;
+        // stderr: the JSON and SARIF formats own stdout.
+        eprintln!("shipgate: {}", crate::gate::config::dialect_line(&d));
+    }
+    let cfg = &options;
     let mut files = Vec::new();
     for p in &s.paths {
         collect_files(p, &mut files)
@@ -70,6 +78,37 @@ fn print_findings(
             );
         }
     }
+}
+
+/// The project the linted paths belong to: the nearest folder above the first path that holds
+/// a file telling the dialect, else the current folder.
+fn project_root(paths: &[PathBuf]) -> PathBuf {
+    const MARKERS: &[&str] = &[
+        "config/database.yml",
+        "db/schema.rb",
+        "db/structure.sql",
+        "Gemfile.lock",
+        "alembic.ini",
+        "manage.py",
+    ];
+    let start = paths
+        .first()
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .map(|p| {
+            if p.is_dir() {
+                p
+            } else {
+                p.parent().map(Path::to_path_buf).unwrap_or(p)
+            }
+        });
+    if let Some(start) = start {
+        for dir in start.ancestors() {
+            if MARKERS.iter().any(|m| dir.join(m).is_file()) {
+                return dir.to_path_buf();
+            }
+        }
+    }
+    PathBuf::from(".")
 }
 
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -15,6 +15,9 @@ pub struct GateConfig {
     pub mixed: MixedPolicy,
     pub lint: LintOptions,
     pub allow_label_prefix: String,
+    /// `sql-dialect` named a dialect; `false` for `detect` (the default), which the command
+    /// resolves from the repository's own files before linting.
+    pub dialect_explicit: bool,
 }
 
 impl GateConfig {
@@ -24,15 +27,18 @@ impl GateConfig {
         let mixed = inputs.choice("mixed-changes", "fail", &["fail", "warn", "off"])?;
         let mixed = MixedPolicy::parse(&mixed)
             .ok_or_else(|| InputError::new("mixed-changes", "expected fail, warn or off"))?;
-        let dialect = parse_dialect(inputs.get_or("sql-dialect", "mysql")).ok_or_else(|| {
-            InputError::new(
-                "sql-dialect",
-                format!(
-                    "expected mysql or postgres, got '{}'",
-                    inputs.get_or("sql-dialect", "")
-                ),
-            )
-        })?;
+        let raw_dialect = inputs.get_or("sql-dialect", "detect");
+        let dialect_explicit = !raw_dialect.eq_ignore_ascii_case("detect");
+        let dialect = if dialect_explicit {
+            parse_dialect(raw_dialect).ok_or_else(|| {
+                InputError::new(
+                    "sql-dialect",
+                    format!("expected detect, mysql or postgres, got '{raw_dialect}'"),
+                )
+            })?
+        } else {
+            Dialect::Mysql
+        };
         let mysql_version = inputs.get_or("mysql-version", "8.0").to_string();
         if !is_version(&mysql_version) {
             return Err(InputError::new(
@@ -64,6 +70,7 @@ impl GateConfig {
                 postgres_version,
             },
             allow_label_prefix: prefix,
+            dialect_explicit,
         })
     }
 }
@@ -74,6 +81,35 @@ fn matcher(inputs: &Inputs, name: &str, default: &[&str]) -> Result<PathMatcher,
         None => default.iter().map(|s| s.to_string()).collect(),
     };
     PathMatcher::new(&patterns).map_err(|e| InputError::new(name, e.to_string()))
+}
+
+impl GateConfig {
+    /// Resolves `sql-dialect: detect` from the project's files (read through `read`, paths
+    /// relative to the repository root) and says which dialect is used and why.
+    pub fn resolve_dialect(&mut self, read: &dyn Fn(&str) -> Option<String>) -> String {
+        if self.dialect_explicit {
+            return format!(
+                "SQL dialect: {} (set by sql-dialect / --dialect)",
+                self.lint.dialect.as_str()
+            );
+        }
+        let d = crate::lint::detect::detect(read);
+        self.lint.dialect = d.dialect;
+        dialect_line(&d)
+    }
+}
+
+/// "SQL dialect: postgres (config/database.yml: adapter postgresql)".
+pub fn dialect_line(d: &crate::lint::detect::Detection) -> String {
+    if d.detected {
+        format!("SQL dialect: {} ({})", d.dialect.as_str(), d.reason)
+    } else {
+        format!(
+            "SQL dialect: {} ({}; set sql-dialect / --dialect to choose)",
+            d.dialect.as_str(),
+            d.reason
+        )
+    }
 }
 
 pub fn parse_dialect(s: &str) -> Option<Dialect> {
@@ -106,6 +142,22 @@ mod tests {
 
     #[test]
     fn defaults_are_valid() {
+        let mut c = cfg(&[]).unwrap();
+        assert!(!c.dialect_explicit);
+        let line = c.resolve_dialect(&|p: &str| {
+            (p == "config/database.yml").then(|| "production:\n  adapter: postgresql\n".to_string())
+        });
+        assert_eq!(c.lint.dialect, Dialect::Postgres);
+        assert!(line.contains("postgres (config/database.yml"), "{line}");
+        let mut c = cfg(&[]).unwrap();
+        let line = c.resolve_dialect(&|_: &str| None);
+        assert!(
+            line.contains("mysql") && line.contains("to choose"),
+            "{line}"
+        );
+        let mut c = cfg(&[("sql-dialect", "postgres")]).unwrap();
+        c.resolve_dialect(&|_: &str| Some("adapter: mysql2".into()));
+        assert_eq!(c.lint.dialect, Dialect::Postgres, "an explicit choice wins");
         let c = cfg(&[]).unwrap();
         assert_eq!(c.mixed, MixedPolicy::Fail);
         assert_eq!(c.lint.dialect, Dialect::Mysql);
