@@ -3,12 +3,11 @@
 use crate::cli::{Cli, Command, ContextArgs, LintArgs, RulesArgs};
 use crate::gate;
 use crate::inputs::{ConfigError, InputError, Inputs};
-use crate::lint::{self, LintOptions};
-use crate::model::{CommitSha, Finding, RepoName, Verdict};
+use crate::lint;
+use crate::model::{CommitSha, RepoName, Verdict};
 use crate::report::findings as fmt;
 use crate::runner::{RunContext, Runner};
-use anyhow::{Context as _, Result};
-use std::path::{Path, PathBuf};
+use anyhow::Result;
 use std::process::ExitCode;
 
 /// Exit codes of DESIGN.md: 0 passed/deployed, 1 refused/failed, 2 bad input.
@@ -128,74 +127,45 @@ fn verdict_code(v: Verdict) -> Result<u8> {
 }
 
 fn run_lint(args: &LintArgs, inputs: &Inputs) -> Result<u8> {
-    let mut cfg = gate::config::GateConfig::from_inputs(inputs)?.lint;
+    let cfg = gate::config::GateConfig::from_inputs(inputs)?;
+    let mut lint_opts = cfg.lint;
     if let Some(d) = args.dialect {
-        cfg.dialect = d;
+        lint_opts.dialect = d;
     }
-    let mut files = Vec::new();
-    for p in &args.paths {
-        collect_files(p, &mut files)
-            .map_err(|e| ConfigError(format!("cannot read {}: {e}", p.display())))?;
-    }
-    let mut findings: Vec<Finding> = Vec::new();
-    for path in &files {
-        let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let text = String::from_utf8_lossy(&text);
-        let display = path.to_string_lossy().trim_start_matches("./").to_string();
-        findings.extend(lint::lint_source(&display, &text, &cfg));
-    }
-    print_findings(&findings, args.format, files.len(), &cfg);
-    Ok(if findings.iter().any(Finding::blocks) {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
-    })
+    let opts = lint::run::RunOptions {
+        paths: args.paths.clone(),
+        lint: lint_opts,
+        dialect_given: args.dialect.is_some() || inputs.get("sql-dialect").is_some(),
+        schema: args.schema.clone(),
+        classifier: cfg.classifier,
+    };
+    let report = lint::run::run(&opts).map_err(|e| ConfigError(e.to_string()))?;
+    print_lint_report(&report, args.format, args.verbose);
+    Ok(report.exit_code())
 }
 
-fn print_findings(
-    findings: &[Finding],
-    format: gate::local::Format,
-    files: usize,
-    cfg: &LintOptions,
-) {
+fn print_lint_report(report: &lint::run::LintReport, format: gate::local::Format, verbose: bool) {
     use gate::local::Format;
     match format {
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&fmt::json(findings)).unwrap_or_default()
+            serde_json::to_string_pretty(&fmt::json(&report.findings)).unwrap_or_default()
         ),
-        Format::Github => print!("{}", fmt::workflow_commands(findings)),
+        Format::Github => print!("{}", fmt::workflow_commands(&report.findings)),
         Format::Text => {
-            print!("{}", fmt::text(findings));
-            let blocking = findings.iter().filter(|f| f.blocks()).count();
-            println!(
-                "{files} file(s) linted ({}), {} finding(s), {blocking} blocking",
-                cfg.dialect.as_str(),
-                findings.len()
-            );
-        }
-    }
-}
-
-fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            {
-                continue;
+            print!("{}", fmt::text(&report.findings));
+            if verbose {
+                for s in &report.skipped {
+                    println!("skipped {} ({})", s.path, s.reason.as_str());
+                }
             }
-            collect_files(&e, out)?;
+            println!("{}", report.summary());
+            println!("{}", report.findings_line());
         }
-    } else {
-        std::fs::metadata(path)?;
-        out.push(path.to_path_buf());
     }
-    Ok(())
+    if format != Format::Text {
+        eprintln!("{}", report.summary());
+    }
 }
 
 fn run_rules(args: &RulesArgs) -> Result<u8> {

@@ -15,7 +15,13 @@ pub fn text(findings: &[Finding]) -> String {
             (Some(p), None, _) => format!("{p}: "),
             (None, ..) => String::new(),
         };
-        out.push_str(&format!("{loc}{}[{}] {}\n", f.severity, f.rule, f.message));
+        out.push_str(&format!(
+            "{loc}{}[{}] {}{}\n",
+            f.severity,
+            f.rule,
+            f.message,
+            f.repeat_suffix()
+        ));
         if !f.hint.is_empty() {
             out.push_str(&format!("  hint: {}\n", f.hint));
         }
@@ -42,6 +48,9 @@ pub fn json(findings: &[Finding]) -> serde_json::Value {
                 });
                 if let Some(c) = f.column {
                     v["column"] = json!(c);
+                }
+                if f.count > 1 {
+                    v["count"] = json!(f.count);
                 }
                 if let Some(a) = &f.accepted {
                     v["accepted"] = json!(a.describe());
@@ -76,7 +85,7 @@ pub fn workflow_commands(findings: &[Finding]) -> String {
 }
 
 fn message_with_hint(f: &Finding) -> String {
-    let mut m = f.message.clone();
+    let mut m = f.message.clone() + &f.repeat_suffix();
     if !f.hint.is_empty() {
         m.push_str("\nSafer: ");
         m.push_str(&f.hint);

@@ -43,4 +43,10 @@ mod tests {
         fires(PG, "a.sql", "DROP INDEX idx_email;", "SG402");
         silent(PG, "a.sql", "DROP INDEX CONCURRENTLY idx_email;", "SG402");
     }
+
+    #[test]
+    fn concurrently_if_exists() {
+        silent(PG, "a.sql", "DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;", "SG402");
+        fires(PG, "a.sql", "DROP INDEX IF EXISTS users_email_idx;", "SG402");
+    }
 }
