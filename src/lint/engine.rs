@@ -99,6 +99,8 @@ pub fn run(path: &str, text: &str, ops: &[Op], cx: &mut Ctx) -> Vec<Finding> {
 /// first, with a count: a seed file of 50,000 INSERTs is one SG503 "(×50000)", not 50,000 lines.
 fn fold(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len().min(1024));
+    // Lines of the repeats, kept while few enough to be worth reading.
+    let mut lines: Vec<Vec<u32>> = Vec::new();
     let mut seen: HashMap<(String, Severity, String, Option<String>), usize> = HashMap::new();
     for f in findings {
         let key = (
@@ -108,15 +110,31 @@ fn fold(findings: Vec<Finding>) -> Vec<Finding> {
             f.accepted.as_ref().map(Acceptance::describe),
         );
         match seen.get(&key) {
-            Some(&i) => out[i].count += f.count,
+            Some(&i) => {
+                out[i].count += f.count;
+                if lines[i].len() < FOLD_LINES_SHOWN {
+                    lines[i].extend(f.line);
+                }
+            }
             None => {
                 seen.insert(key, out.len());
                 out.push(f);
+                lines.push(Vec::new());
             }
+        }
+    }
+    for (f, more) in out.iter_mut().zip(lines) {
+        if f.count > 1 && f.count as usize <= FOLD_LINES_SHOWN + 1 && !more.is_empty() {
+            let list: Vec<String> = more.iter().map(u32::to_string).collect();
+            f.message
+                .push_str(&format!(" Also at line {}.", list.join(", ")));
         }
     }
     out
 }
+
+/// A folded finding names the lines of its repeats when there are at most this many.
+const FOLD_LINES_SHOWN: usize = 9;
 
 /// Updates what later ops can rely on: tables created, NOT NULL proven by a validated check.
 fn track(op: &Op, cx: &mut Ctx) {
