@@ -67,7 +67,11 @@ fn file_level_ack_accepts_every_finding_of_the_rule() {
     let sg401: Vec<&Finding> = f.iter().filter(|f| f.rule.0 == "SG401").collect();
     assert_eq!(sg401.len(), 1);
     assert_eq!(sg401[0].count, 2);
-    assert!(sg401[0].message.ends_with("Also at line 2."), "{}", sg401[0].message);
+    assert!(
+        sg401[0].message.ends_with("Also at line 2."),
+        "{}",
+        sg401[0].message
+    );
     assert!(sg401.iter().all(|f| f.accepted.is_some()));
 }
 

@@ -60,8 +60,7 @@ fn big_codebase_helpers_are_understood() {
     // The contract helpers drop and rename columns.
     for (rule, line) in [("SG102", 10), ("SG201", 10), ("SG102", 12)] {
         assert!(
-            f.iter()
-                .any(|f| f.rule.0 == rule && f.line == Some(line)),
+            f.iter().any(|f| f.rule.0 == rule && f.line == Some(line)),
             "{rule}@{line}: {got:?}"
         );
     }

@@ -56,7 +56,11 @@ fn a_folder_without_migrations_is_not_a_pass() {
     let dir = tempfile::tempdir().expect("tmp");
     write(dir.path(), "stuff/README.md", b"# hi\n");
     write(dir.path(), "stuff/notes.txt", b"DROP TABLE users;\n");
-    write(dir.path(), "stuff/app.rb", b"class App\n  def drop_table; end\nend\n");
+    write(
+        dir.path(),
+        "stuff/app.rb",
+        b"class App\n  def drop_table; end\nend\n",
+    );
     let o = shipgate(&["lint", "stuff"], dir.path());
     let out = text(&o);
     assert_eq!(o.status.code(), Some(2), "{out}");
@@ -78,8 +82,14 @@ fn a_folder_without_migrations_is_not_a_pass() {
     assert!(!out.contains("stuff/notes.txt"), "{out}");
     let o = shipgate(&["lint", "--verbose", "stuff"], dir.path());
     let out = text(&o);
-    assert!(out.contains("skipped stuff/notes.txt (not a migration)"), "{out}");
-    assert!(out.contains("skipped stuff/app.rb (not a migration)"), "{out}");
+    assert!(
+        out.contains("skipped stuff/notes.txt (not a migration)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("skipped stuff/app.rb (not a migration)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -147,10 +157,7 @@ fn schema_flag_and_found_dump_tell_a_safe_change_from_a_rewrite() {
         b"class Widen < ActiveRecord::Migration[7.1]\n  def change\n    change_column :users, :name, :text\n  end\nend\n",
     );
     // No dump: the type change cannot be judged, so it is an error.
-    let o = shipgate(
-        &["lint", "--dialect", "postgres", "db/migrate"],
-        dir.path(),
-    );
+    let o = shipgate(&["lint", "--dialect", "postgres", "db/migrate"], dir.path());
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("SG407"), "{}", text(&o));
     // A dump elsewhere, named with --schema: varchar → text needs no rewrite.
@@ -166,7 +173,10 @@ fn schema_flag_and_found_dump_tell_a_safe_change_from_a_rewrite() {
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(!out.contains("SG407"), "{out}");
-    assert!(out.contains("postgres"), "dialect detected from the dump: {out}");
+    assert!(
+        out.contains("postgres"),
+        "dialect detected from the dump: {out}"
+    );
     // The same dump found at db/structure.sql above the linted files.
     let dump = std::fs::read(dir.path().join("dumps/structure.sql")).expect("dump");
     write(dir.path(), "db/structure.sql", &dump);
@@ -227,4 +237,33 @@ fn repeated_findings_fold_into_one_with_a_count() {
     assert_eq!(sg503[0]["line"], 2, "{v}");
     let o = shipgate(&["lint", "migrations"], dir.path());
     assert!(text(&o).contains("(×500)"), "{}", text(&o));
+}
+
+#[test]
+fn a_history_without_a_dump_knows_the_types_its_earlier_migrations_set() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        "db/migrate/20260101000000_create_users.rb",
+        b"class CreateUsers < ActiveRecord::Migration[7.1]\n  def change\n    create_table :users do |t|\n      t.string :name, limit: 40\n    end\n  end\nend\n",
+    );
+    // Same type, only NOT NULL: not a type change (the NOT NULL itself is still reported).
+    write(
+        dir.path(),
+        "db/migrate/20260102000000_require_name.rb",
+        b"class RequireName < ActiveRecord::Migration[7.1]\n  def change\n    change_column :users, :name, :string, limit: 40, null: false\n  end\nend\n",
+    );
+    let o = shipgate(&["lint", "--dialect", "mysql", "db/migrate"], dir.path());
+    let out = text(&o);
+    assert!(!out.contains("SG301"), "{out}");
+    assert!(out.contains("SG204"), "{out}");
+    // A real change of type is still one.
+    write(
+        dir.path(),
+        "db/migrate/20260103000000_name_to_text.rb",
+        b"class NameToText < ActiveRecord::Migration[7.1]\n  def change\n    change_column :users, :name, :text\n  end\nend\n",
+    );
+    let o = shipgate(&["lint", "--dialect", "mysql", "db/migrate"], dir.path());
+    let out = text(&o);
+    assert!(out.contains("from `varchar(40)` to `text`"), "{out}");
 }

@@ -200,7 +200,10 @@ fn track(op: &Op, cx: &mut Ctx) {
             .insert((table.clone(), column.clone()), default.is_some());
     }
     // After a data change, columns added earlier may hold values: they can collide.
-    if matches!(op.kind, OpKind::Backfill { .. } | OpKind::BulkDestroy { .. }) {
+    if matches!(
+        op.kind,
+        OpKind::Backfill { .. } | OpKind::BulkDestroy { .. }
+    ) {
         for v in cx.added_columns.values_mut() {
             *v = true;
         }

@@ -119,9 +119,12 @@ pub fn mysql_expression_default(expr: &str) -> bool {
     if t.starts_with('(') {
         return true;
     }
-    called_functions(t)
-        .iter()
-        .any(|f| !matches!(f.as_str(), "current_timestamp" | "now" | "localtimestamp" | "localtime"))
+    called_functions(t).iter().any(|f| {
+        !matches!(
+            f.as_str(),
+            "current_timestamp" | "now" | "localtimestamp" | "localtime"
+        )
+    })
 }
 
 #[cfg(test)]

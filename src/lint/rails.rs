@@ -240,7 +240,10 @@ fn literal(node: &Node<'_>) -> Option<String> {
 fn default_sql(v: &Node<'_>) -> String {
     let raw = String::from_utf8_lossy(v.location().as_slice()).into_owned();
     if let Some(s) = v.as_string_node() {
-        return format!("'{}'", String::from_utf8_lossy(s.unescaped()).replace('\'', "''"));
+        return format!(
+            "'{}'",
+            String::from_utf8_lossy(s.unescaped()).replace('\'', "''")
+        );
     }
     if v.as_lambda_node().is_some() || raw.starts_with("lambda") || raw.starts_with("proc") {
         let inner = raw
@@ -268,7 +271,9 @@ fn names_in(node: Option<&Node<'_>>) -> Vec<String> {
             .map(|s| norm_name(&s))
             .collect();
     }
-    literal(node).map(|s| vec![norm_name(&s)]).unwrap_or_default()
+    literal(node)
+        .map(|s| vec![norm_name(&s)])
+        .unwrap_or_default()
 }
 
 /// Names of the constants passed to `revert` (`revert CreateWidgets, AddNames`).
@@ -401,7 +406,14 @@ impl Lowerer<'_> {
                 auto_increment: sequence,
                 stored_generated: virtual_col && a.truthy("stored"),
                 positioned: a.get("after").is_some() || a.truthy("first"),
-                ty: Some(ty.clone()),
+                // As the dialect stores it, limits included, so a later change compares.
+                ty: Some(rails_type(
+                    self.dialect,
+                    &ty,
+                    a.int("limit"),
+                    a.int("precision"),
+                    a.int("scale"),
+                )),
             },
             call,
         );

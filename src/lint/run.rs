@@ -292,6 +292,8 @@ pub fn run(opts: &RunOptions) -> Result<LintReport, RunError> {
             .filter(|(_, _, k)| matches!(k, MigrationKind::Rails { .. }))
             .map(|(p, t, _)| (p.as_str(), t.as_str())),
     );
+    // The schema as the migrations before each one left it, for migrations the dump cannot tell.
+    let mut history = Schema::default();
     for (shown, text, kind) in &files {
         // A dump describes the schema after every migration it includes: for those, it tells
         // the columns' final types, not the ones the migration started from, so it is only used
@@ -305,15 +307,23 @@ pub fn run(opts: &RunOptions) -> Result<LintReport, RunError> {
         if !applied && dump.is_some() {
             report.schema_used_for += 1;
         }
+        let known = match dump.as_ref().filter(|_| !applied) {
+            Some(d) => Some(d),
+            None => (!history.is_empty()).then_some(&history),
+        };
         let lint_out = lint_file_with(
             shown,
             text,
             *kind,
             &lint,
-            dump.as_ref().filter(|_| !applied),
+            known,
             &Default::default(),
             &classes,
         );
+        // Rollback code (`down`) never runs forward: only the migration's own ops are replayed.
+        for op in &lint_out.ops {
+            history.apply(op);
+        }
         report.findings.extend(lint_out.findings);
         report.linted.push((shown.clone(), *kind));
     }
@@ -323,9 +333,15 @@ pub fn run(opts: &RunOptions) -> Result<LintReport, RunError> {
 }
 
 enum Read {
-    Migration { text: String, kind: MigrationKind },
+    Migration {
+        text: String,
+        kind: MigrationKind,
+    },
     /// A migration by its path that is not text: linted as one blocking finding.
-    Unreadable { kind: MigrationKind, why: String },
+    Unreadable {
+        kind: MigrationKind,
+        why: String,
+    },
     Skip(SkipReason),
 }
 
@@ -447,14 +463,24 @@ fn load_schema(
         }
     };
     let dialect = schema::detect_dialect(&shown, &text);
-    Ok((Some((shown.clone(), text)), Some(shown), dialect, Vec::new()))
+    Ok((
+        Some((shown.clone(), text)),
+        Some(shown),
+        dialect,
+        Vec::new(),
+    ))
 }
 
 /// `db/schema.rb` or `db/structure.sql` in a directory above `file` (its own dir included).
 fn find_dump_above(file: &Path) -> Option<PathBuf> {
     let abs = std::fs::canonicalize(file).ok()?;
     for dir in abs.ancestors().skip(1) {
-        for cand in ["db/structure.sql", "db/schema.rb", "structure.sql", "schema.rb"] {
+        for cand in [
+            "db/structure.sql",
+            "db/schema.rb",
+            "structure.sql",
+            "schema.rb",
+        ] {
             // `structure.sql` directly in a folder only counts for the `db` folder itself.
             if !cand.starts_with("db/") && dir.file_name().is_none_or(|n| n != "db") {
                 continue;

@@ -52,6 +52,11 @@ impl Schema {
         self.tables.get(table)?.get(column)
     }
 
+    /// True when the dump has the table.
+    pub fn has_table(&self, table: &str) -> bool {
+        self.tables.contains_key(table)
+    }
+
     /// The indexes the dump lists on `table`.
     pub fn indexes(&self, table: &str) -> &[Index] {
         self.indexes.get(table).map(Vec::as_slice).unwrap_or(&[])
@@ -208,10 +213,13 @@ impl Schema {
             .filter_map(|c| first_quoted(c.trim()))
             .map(|c| norm_name(&c))
             .collect();
-        self.indexes.entry(table.to_string()).or_default().push(Index {
-            columns,
-            unique: rest.contains("unique: true"),
-        });
+        self.indexes
+            .entry(table.to_string())
+            .or_default()
+            .push(Index {
+                columns,
+                unique: rest.contains("unique: true"),
+            });
     }
 
     /// `db/structure.sql` (mysqldump / pg_dump): CREATE TABLE statements parsed with sqlparser.
@@ -262,7 +270,12 @@ impl Schema {
                 Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, stmt.text),
             };
             let Ok(parsed) = parsed else {
-                let one: String = stmt.text.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
+                let one: String = stmt
+                    .text
+                    .split_whitespace()
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 unread.push(Unread {
                     line: stmt.line,
                     summary: format!("{one} …"),
@@ -312,6 +325,127 @@ impl Schema {
         (s, unread)
     }
 
+    /// Replays one operation of an earlier migration, so a history linted without a dump (or
+    /// with a dump that already includes it) still knows the columns' types as of each
+    /// migration. Columns of unknown type are forgotten rather than guessed.
+    pub fn apply(&mut self, op: &super::op::Op) {
+        use super::op::OpKind::*;
+        match &op.kind {
+            CreateTable { table, force } => {
+                if *force {
+                    self.tables.remove(table);
+                }
+                self.tables.entry(table.clone()).or_default();
+            }
+            DropTable { table } => {
+                self.tables.remove(table);
+                self.indexes.remove(table);
+            }
+            RenameTable { from, to } => {
+                if let Some(t) = self.tables.remove(from) {
+                    self.tables.insert(to.clone(), t);
+                }
+            }
+            AddColumn {
+                table,
+                column,
+                not_null,
+                default,
+                ty,
+                ..
+            } => {
+                let cols = self.tables.entry(table.clone()).or_default();
+                match ty.as_deref().filter(|t| *t != "virtual" && *t != "?") {
+                    Some(ty) => {
+                        cols.insert(
+                            column.clone(),
+                            Column {
+                                ty: norm_type(ty),
+                                nullable: !not_null,
+                                bytes_per_char: None,
+                                default: default.clone(),
+                            },
+                        );
+                    }
+                    None => {
+                        cols.remove(column);
+                    }
+                }
+            }
+            DropColumn { table, column } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.remove(column);
+                }
+            }
+            RenameColumn { table, from, to } => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    if let Some(c) = t.remove(from) {
+                        t.insert(to.clone(), c);
+                    }
+                }
+            }
+            ChangeColumn {
+                table,
+                column,
+                ty,
+                not_null,
+            } => {
+                let Some(t) = self.tables.get_mut(table) else {
+                    return;
+                };
+                match ty {
+                    Some(ty) => {
+                        let entry = t.entry(column.clone()).or_insert_with(|| Column {
+                            ty: String::new(),
+                            nullable: true,
+                            bytes_per_char: None,
+                            default: None,
+                        });
+                        entry.ty = norm_type(ty);
+                        if let Some(nn) = not_null {
+                            entry.nullable = !nn;
+                        }
+                    }
+                    None => {
+                        t.remove(column);
+                    }
+                }
+            }
+            SetNotNull { table, column } => {
+                if let Some(c) = self.tables.get_mut(table).and_then(|t| t.get_mut(column)) {
+                    c.nullable = false;
+                }
+            }
+            LoosenColumn {
+                table,
+                column,
+                what,
+                sets_default,
+                ..
+            } => {
+                if let Some(c) = self.tables.get_mut(table).and_then(|t| t.get_mut(column)) {
+                    if what == "DROP NOT NULL" {
+                        c.nullable = true;
+                    } else if *sets_default {
+                        c.default = Some("?".into());
+                    } else {
+                        c.default = None;
+                    }
+                }
+            }
+            AddIndex {
+                table,
+                unique,
+                columns,
+                ..
+            } => self.indexes.entry(table.clone()).or_default().push(Index {
+                columns: columns.clone(),
+                unique: *unique,
+            }),
+            _ => {}
+        }
+    }
+
     /// `CREATE [UNIQUE] INDEX name ON [ONLY] public.t USING btree (a, b);`
     fn pg_index(&mut self, text: &str) {
         let up = text.to_ascii_uppercase();
@@ -345,7 +479,11 @@ impl Schema {
             return;
         };
         let at = |k: usize| up.get(k).map(String::as_str).unwrap_or("");
-        if at(i + 1) == "ALTER" && at(i + 2) == "COLUMN" && at(i + 4) == "SET" && at(i + 5) == "DEFAULT" {
+        if at(i + 1) == "ALTER"
+            && at(i + 2) == "COLUMN"
+            && at(i + 4) == "SET"
+            && at(i + 5) == "DEFAULT"
+        {
             let column = words.get(i + 3).map(|c| norm_name(c)).unwrap_or_default();
             let default = words[(i + 6).min(words.len())..].join(" ");
             if let Some(c) = self.tables.get_mut(&table).and_then(|t| t.get_mut(&column)) {
@@ -528,7 +666,11 @@ pub fn norm_type(ty: &str) -> String {
     // `timestamp(6) with time zone` → `timestamptz(6)`, `time with time zone` → `timetz`.
     if let Some(base) = t.strip_suffix(" with time zone") {
         let (b, p) = base.split_once('(').map_or((base, ""), |(b, p)| (b, p));
-        let b = if b.trim() == "timestamp" { "timestamptz" } else { "timetz" };
+        let b = if b.trim() == "timestamp" {
+            "timestamptz"
+        } else {
+            "timetz"
+        };
         t = if p.is_empty() {
             b.to_string()
         } else {
@@ -565,7 +707,10 @@ pub fn pg_binary_coercible(old: &str, new: &str) -> bool {
     if old_is_varchar && text_like(new) && new != "citext" {
         return true;
     }
-    if matches!((old, new), ("text", "citext") | ("citext", "text") | ("cidr", "inet")) {
+    if matches!(
+        (old, new),
+        ("text", "citext") | ("citext", "text") | ("cidr", "inet")
+    ) {
         return true;
     }
     if let (Some(a), Some(b)) = (varchar_len(old), varchar_len(new)) {
@@ -583,7 +728,12 @@ pub fn pg_binary_coercible(old: &str, new: &str) -> bool {
     // timestamp(3) → timestamp(6) or timestamp; same for timestamptz, time, interval.
     let (ob, op) = precision_of(old);
     let (nb, np) = precision_of(new);
-    if ob == nb && matches!(ob, "timestamp" | "timestamptz" | "time" | "timetz" | "interval") {
+    if ob == nb
+        && matches!(
+            ob,
+            "timestamp" | "timestamptz" | "time" | "timetz" | "interval"
+        )
+    {
         return match (op, np) {
             (Some(a), Some(b)) => b >= a,
             (_, None) => true,

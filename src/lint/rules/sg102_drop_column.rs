@@ -108,8 +108,23 @@ mod tests {
 
     #[test]
     fn big_codebase_helpers_drop_columns() {
-        fires(PG, "db/post_migrate/1_a.rb", &rails("cleanup_concurrent_column_type_change :issues, :weight"), "SG102");
-        fires(PG, "db/migrate/1_a.rb", &rails("Migration::ColumnDropper.execute_drop(:users, %i[legacy old_flag])"), "SG102");
-        fires(PG, "db/migrate/1_a.rb", &rails("Migration::TableDropper.execute_drop(:old_things)"), "SG101");
+        fires(
+            PG,
+            "db/post_migrate/1_a.rb",
+            &rails("cleanup_concurrent_column_type_change :issues, :weight"),
+            "SG102",
+        );
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("Migration::ColumnDropper.execute_drop(:users, %i[legacy old_flag])"),
+            "SG102",
+        );
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("Migration::TableDropper.execute_drop(:old_things)"),
+            "SG101",
+        );
     }
 }

@@ -73,7 +73,17 @@ mod tests {
 
     #[test]
     fn rename_schema() {
-        fires(PG, "db/migrate/1_a.rb", &rails("rename_schema :legacy, :archive"), "SG202");
-        fires(PG, "a.sql", "ALTER SCHEMA legacy RENAME TO archive;", "SG202");
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("rename_schema :legacy, :archive"),
+            "SG202",
+        );
+        fires(
+            PG,
+            "a.sql",
+            "ALTER SCHEMA legacy RENAME TO archive;",
+            "SG202",
+        );
     }
 }

@@ -77,12 +77,38 @@ mod tests {
     #[test]
     fn adding_a_default_is_safe_for_old_code() {
         // Real shape: `change_column_default :users, :consider_pd, :from => nil, :to => false`.
-        silent(PG, "db/migrate/1_a.rb", &rails("change_column_default :users, :consider_pd, :from => nil, :to => false"), "SG205");
+        silent(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("change_column_default :users, :consider_pd, :from => nil, :to => false"),
+            "SG205",
+        );
         fires(PG, "db/migrate/1_a.rb", &rails("change_column_default :gpx_files, :visibility, :from => \"public\", :to => \"trackable\""), "SG205");
-        fires(PG, "db/migrate/1_a.rb", &rails("change_column_default :users, :admin, nil"), "SG205");
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("change_column_default :users, :admin, nil"),
+            "SG205",
+        );
         // With the schema: the column had no default, so setting one is safe.
         let dump = "CREATE TABLE public.users (\n    id bigint NOT NULL,\n    admin boolean,\n    role character varying DEFAULT 'user'::character varying\n);\n";
-        crate::lint::testing::with_schema(PG, "a.sql", "ALTER TABLE users ALTER COLUMN admin SET DEFAULT false;", "db/structure.sql", dump, "SG205", false);
-        crate::lint::testing::with_schema(PG, "a.sql", "ALTER TABLE users ALTER COLUMN role SET DEFAULT 'guest';", "db/structure.sql", dump, "SG205", true);
+        crate::lint::testing::with_schema(
+            PG,
+            "a.sql",
+            "ALTER TABLE users ALTER COLUMN admin SET DEFAULT false;",
+            "db/structure.sql",
+            dump,
+            "SG205",
+            false,
+        );
+        crate::lint::testing::with_schema(
+            PG,
+            "a.sql",
+            "ALTER TABLE users ALTER COLUMN role SET DEFAULT 'guest';",
+            "db/structure.sql",
+            dump,
+            "SG205",
+            true,
+        );
     }
 }

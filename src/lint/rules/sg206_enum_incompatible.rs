@@ -275,6 +275,11 @@ mod tests {
 
     #[test]
     fn rails_rename_enum_value() {
-        fires(PG, "db/migrate/1_a.rb", &rails("rename_enum_value :mood, from: \"sad\", to: \"unhappy\""), "SG206");
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("rename_enum_value :mood, from: \"sad\", to: \"unhappy\""),
+            "SG206",
+        );
     }
 }

@@ -91,13 +91,34 @@ mod tests {
         silent(PG, "db/migrate/1_a.rb", &rails("add_column :users, :auth_uid, :string\nadd_index :users, [:auth_provider, :auth_uid], unique: true, algorithm: :concurrently"), "SG207");
         // With a default every row holds the same value: the index would fail.
         fires(PG, "db/migrate/1_a.rb", &rails("add_column :users, :code, :string, default: \"x\"\nadd_index :users, :code, unique: true"), "SG207");
-        fires(PG, "db/migrate/1_a.rb", &rails("add_unique_constraint :users, [:email]"), "SG207");
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("add_unique_constraint :users, [:email]"),
+            "SG207",
+        );
     }
 
     #[test]
     fn an_existing_unique_index_on_the_same_columns_is_no_news() {
         let dump = "CREATE TABLE public.users (\n    id bigint NOT NULL,\n    email character varying\n);\nCREATE UNIQUE INDEX index_users_on_email ON public.users USING btree (email);\n";
-        crate::lint::testing::with_schema(PG, "a.sql", "CREATE UNIQUE INDEX CONCURRENTLY users_email_v2 ON users (email);", "db/structure.sql", dump, "SG207", false);
-        crate::lint::testing::with_schema(PG, "a.sql", "CREATE UNIQUE INDEX CONCURRENTLY users_id_email ON users (id, email);", "db/structure.sql", dump, "SG207", true);
+        crate::lint::testing::with_schema(
+            PG,
+            "a.sql",
+            "CREATE UNIQUE INDEX CONCURRENTLY users_email_v2 ON users (email);",
+            "db/structure.sql",
+            dump,
+            "SG207",
+            false,
+        );
+        crate::lint::testing::with_schema(
+            PG,
+            "a.sql",
+            "CREATE UNIQUE INDEX CONCURRENTLY users_id_email ON users (id, email);",
+            "db/structure.sql",
+            dump,
+            "SG207",
+            true,
+        );
     }
 }

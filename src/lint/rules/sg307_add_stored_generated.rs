@@ -12,8 +12,7 @@ pub const RULE: Rule = Rule {
         name: "add-stored-generated",
         severity: Severity::Error,
         dialects: "my, pg",
-        why:
-            "Adding a STORED generated column computes it for every row: MySQL copies the table \
+        why: "Adding a STORED generated column computes it for every row: MySQL copies the table \
               with DML blocked, PostgreSQL rewrites it under ACCESS EXCLUSIVE.",
         hint: "Use a VIRTUAL generated column (MySQL, PostgreSQL 18), or add a plain column, \
                backfill it in batches and keep it current with a trigger.",
@@ -70,7 +69,17 @@ mod tests {
 
     #[test]
     fn postgres_stored_generated_rewrites() {
-        fires(PG, "a.sql", "ALTER TABLE t ADD COLUMN total numeric GENERATED ALWAYS AS (a + b) STORED;", "SG307");
-        silent(PG, "a.sql", "ALTER TABLE t ADD COLUMN total numeric;", "SG307");
+        fires(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN total numeric GENERATED ALWAYS AS (a + b) STORED;",
+            "SG307",
+        );
+        silent(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN total numeric;",
+            "SG307",
+        );
     }
 }

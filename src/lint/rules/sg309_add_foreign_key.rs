@@ -97,11 +97,26 @@ mod tests {
         assert_eq!(x.severity, crate::model::Severity::Info);
         // Across `execute` calls of a Rails migration too.
         let f = crate::lint::testing::findings(MY, "db/migrate/1_a.rb", &rails("execute \"SET FOREIGN_KEY_CHECKS=0\"\nadd_foreign_key :posts, :users\nexecute \"SET FOREIGN_KEY_CHECKS=1\"\nadd_foreign_key :comments, :users"));
-        let sev: Vec<_> = f.iter().filter(|f| f.rule.0 == "SG309").map(|f| f.severity).collect();
-        assert_eq!(sev, vec![crate::model::Severity::Info, crate::model::Severity::Error]);
+        let sev: Vec<_> = f
+            .iter()
+            .filter(|f| f.rule.0 == "SG309")
+            .map(|f| f.severity)
+            .collect();
+        assert_eq!(
+            sev,
+            vec![crate::model::Severity::Info, crate::model::Severity::Error]
+        );
         // MySQL ignores an inline REFERENCES: no copy, no key.
-        let f = crate::lint::testing::findings(MY, "a.sql", "ALTER TABLE posts ADD COLUMN user_id bigint REFERENCES users (id);");
-        assert!(f.iter().all(|f| f.rule.0 != "SG309" || f.severity == crate::model::Severity::Info), "{f:?}");
+        let f = crate::lint::testing::findings(
+            MY,
+            "a.sql",
+            "ALTER TABLE posts ADD COLUMN user_id bigint REFERENCES users (id);",
+        );
+        assert!(
+            f.iter()
+                .all(|f| f.rule.0 != "SG309" || f.severity == crate::model::Severity::Info),
+            "{f:?}"
+        );
         silent(MY, "a.sql", "ALTER TABLE posts ADD COLUMN n int;", "SG309");
     }
 }

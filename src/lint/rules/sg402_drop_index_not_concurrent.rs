@@ -46,7 +46,17 @@ mod tests {
 
     #[test]
     fn concurrently_if_exists() {
-        silent(PG, "a.sql", "DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;", "SG402");
-        fires(PG, "a.sql", "DROP INDEX IF EXISTS users_email_idx;", "SG402");
+        silent(
+            PG,
+            "a.sql",
+            "DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;",
+            "SG402",
+        );
+        fires(
+            PG,
+            "a.sql",
+            "DROP INDEX IF EXISTS users_email_idx;",
+            "SG402",
+        );
     }
 }

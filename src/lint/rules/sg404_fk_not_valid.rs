@@ -82,13 +82,28 @@ mod tests {
 
     #[test]
     fn inline_references_and_same_transaction_validate() {
-        fires(PG, "a.sql", "ALTER TABLE posts ADD COLUMN user_id bigint REFERENCES users (id);", "SG404");
+        fires(
+            PG,
+            "a.sql",
+            "ALTER TABLE posts ADD COLUMN user_id bigint REFERENCES users (id);",
+            "SG404",
+        );
         // VALIDATE in the same transaction as the NOT VALID add keeps the add's lock.
         fires(PG, "a.sql", "BEGIN;\nALTER TABLE posts ADD CONSTRAINT fk_u FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE posts VALIDATE CONSTRAINT fk_u;\nCOMMIT;", "SG404");
         silent(PG, "a.sql", "BEGIN;\nALTER TABLE posts ADD CONSTRAINT fk_u FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nCOMMIT;\nBEGIN;\nALTER TABLE posts VALIDATE CONSTRAINT fk_u;\nCOMMIT;", "SG404");
         fires(PG, "db/migrate/1_a.rb", &rails("add_foreign_key :posts, :users, validate: false, name: :fk_u\nvalidate_foreign_key :posts, name: :fk_u"), "SG404");
         // The NOT VALID form of add_reference.
-        silent(PG, "db/migrate/1_a.rb", &rails("add_reference :posts, :user, index: false, foreign_key: { validate: false }"), "SG404");
-        fires(PG, "db/migrate/1_a.rb", &rails("add_reference :posts, :user, index: false, foreign_key: true"), "SG404");
+        silent(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("add_reference :posts, :user, index: false, foreign_key: { validate: false }"),
+            "SG404",
+        );
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("add_reference :posts, :user, index: false, foreign_key: true"),
+            "SG404",
+        );
     }
 }

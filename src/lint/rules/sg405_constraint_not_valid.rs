@@ -35,9 +35,7 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
         )));
     }
     let OpKind::AddCheck {
-        table,
-        not_valid,
-        ..
+        table, not_valid, ..
     } = &op.kind
     else {
         return None;
@@ -89,10 +87,25 @@ mod tests {
 
     #[test]
     fn inline_check_same_transaction_and_mysql() {
-        fires(PG, "a.sql", "ALTER TABLE t ADD COLUMN n int CHECK (n > 0);", "SG405");
+        fires(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN n int CHECK (n > 0);",
+            "SG405",
+        );
         fires(PG, "a.sql", "BEGIN;\nALTER TABLE t ADD CONSTRAINT c_pos CHECK (n > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT c_pos;\nCOMMIT;", "SG405");
         silent(PG, "a.sql", "ALTER TABLE t ADD CONSTRAINT c_pos CHECK (n > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT c_pos;", "SG405");
-        fires(MY, "db/migrate/1_a.rb", &rails("add_check_constraint :t, \"n > 0\", name: \"c_pos\""), "SG405");
-        fires(MY, "a.sql", "ALTER TABLE t ADD CONSTRAINT c_pos CHECK (n > 0);", "SG405");
+        fires(
+            MY,
+            "db/migrate/1_a.rb",
+            &rails("add_check_constraint :t, \"n > 0\", name: \"c_pos\""),
+            "SG405",
+        );
+        fires(
+            MY,
+            "a.sql",
+            "ALTER TABLE t ADD CONSTRAINT c_pos CHECK (n > 0);",
+            "SG405",
+        );
     }
 }

@@ -54,8 +54,23 @@ mod tests {
 
     #[test]
     fn inline_primary_key_and_rails_primary_key_type() {
-        fires(PG, "a.sql", "ALTER TABLE t ADD COLUMN id bigserial PRIMARY KEY;", "SG406");
-        fires(PG, "db/migrate/1_a.rb", &crate::lint::testing::rails("add_column :t, :id, :primary_key"), "SG406");
-        silent(PG, "a.sql", "ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_id_idx;", "SG406");
+        fires(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN id bigserial PRIMARY KEY;",
+            "SG406",
+        );
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &crate::lint::testing::rails("add_column :t, :id, :primary_key"),
+            "SG406",
+        );
+        silent(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_id_idx;",
+            "SG406",
+        );
     }
 }

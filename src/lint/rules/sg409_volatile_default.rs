@@ -131,20 +131,70 @@ mod tests {
     #[test]
     fn unknown_functions_are_volatile() {
         // `uuid()` is not a PostgreSQL builtin known to be stable: fail closed.
-        fires(PG, "a.sql", "ALTER TABLE t ADD COLUMN u uuid DEFAULT uuid();", "SG409");
-        fires(PG, "a.sql", "ALTER TABLE t ADD COLUMN c text DEFAULT public.next_code();", "SG409");
-        silent(PG, "a.sql", "ALTER TABLE t ADD COLUMN at timestamptz DEFAULT now();", "SG409");
-        silent(PG, "a.sql", "ALTER TABLE t ADD COLUMN s text DEFAULT 'uuid()';", "SG409");
+        fires(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN u uuid DEFAULT uuid();",
+            "SG409",
+        );
+        fires(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN c text DEFAULT public.next_code();",
+            "SG409",
+        );
+        silent(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN at timestamptz DEFAULT now();",
+            "SG409",
+        );
+        silent(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN s text DEFAULT 'uuid()';",
+            "SG409",
+        );
         // A Ruby string default is a literal, never a call.
-        silent(PG, "db/migrate/1_a.rb", &rails("add_column :t, :s, :string, default: \"f(x)\""), "SG409");
-        fires(PG, "db/migrate/1_a.rb", &rails("add_column :t, :n, :bigserial"), "SG409");
+        silent(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("add_column :t, :s, :string, default: \"f(x)\""),
+            "SG409",
+        );
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("add_column :t, :n, :bigserial"),
+            "SG409",
+        );
     }
 
     #[test]
     fn mysql_expression_defaults_copy() {
-        fires(MY, "db/migrate/1_a.rb", &rails("add_column :t, :at, :datetime, default: -> { \"(now())\" }"), "SG409");
-        fires(MY, "a.sql", "ALTER TABLE t ADD COLUMN u varchar(36) DEFAULT (uuid());", "SG409");
-        silent(MY, "a.sql", "ALTER TABLE t ADD COLUMN at datetime DEFAULT CURRENT_TIMESTAMP;", "SG409");
-        silent(MY, "db/migrate/1_a.rb", &rails("add_column :t, :n, :integer, default: 0"), "SG409");
+        fires(
+            MY,
+            "db/migrate/1_a.rb",
+            &rails("add_column :t, :at, :datetime, default: -> { \"(now())\" }"),
+            "SG409",
+        );
+        fires(
+            MY,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN u varchar(36) DEFAULT (uuid());",
+            "SG409",
+        );
+        silent(
+            MY,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN at datetime DEFAULT CURRENT_TIMESTAMP;",
+            "SG409",
+        );
+        silent(
+            MY,
+            "db/migrate/1_a.rb",
+            &rails("add_column :t, :n, :integer, default: 0"),
+            "SG409",
+        );
     }
 }

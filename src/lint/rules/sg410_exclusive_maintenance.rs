@@ -54,9 +54,26 @@ mod tests {
         fires(PG, "a.sql", "ALTER TABLE accounts SET LOGGED;", "SG410");
         fires(PG, "a.sql", "ALTER TABLE accounts SET UNLOGGED;", "SG410");
         fires(PG, "a.sql", "ALTER TABLE rooms ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);", "SG410");
-        fires(PG, "db/migrate/1_a.rb", &rails("add_exclusion_constraint :rooms, \"room WITH =, during WITH &&\", using: :gist"), "SG410");
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails(
+                "add_exclusion_constraint :rooms, \"room WITH =, during WITH &&\", using: :gist",
+            ),
+            "SG410",
+        );
         fires(PG, "a.sql", "REINDEX INDEX accounts_pkey;", "SG410");
-        silent(PG, "a.sql", "REINDEX INDEX CONCURRENTLY accounts_pkey;", "SG410");
-        silent(PG, "a.sql", "ALTER TABLE accounts SET (fillfactor = 70);", "SG410");
+        silent(
+            PG,
+            "a.sql",
+            "REINDEX INDEX CONCURRENTLY accounts_pkey;",
+            "SG410",
+        );
+        silent(
+            PG,
+            "a.sql",
+            "ALTER TABLE accounts SET (fillfactor = 70);",
+            "SG410",
+        );
     }
 }

@@ -99,7 +99,17 @@ mod tests {
     #[test]
     fn change_column_null_with_a_default_backfills() {
         // Its UPDATE runs after the ADD COLUMN, in the same transaction.
-        fires(PG, "db/migrate/1_a.rb", &rails("add_column :users, :m, :integer\nchange_column_null :users, :n, false, 0"), "SG503");
-        silent(PG, "db/migrate/1_a.rb", &rails("add_column :users, :m, :integer\nchange_column_null :users, :n, false"), "SG503");
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("add_column :users, :m, :integer\nchange_column_null :users, :n, false, 0"),
+            "SG503",
+        );
+        silent(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("add_column :users, :m, :integer\nchange_column_null :users, :n, false"),
+            "SG503",
+        );
     }
 }

@@ -99,19 +99,38 @@ mod tests {
 
     #[test]
     fn unknown_ddl_helpers_are_named_not_ignored() {
-        let f = findings(PG, "db/migrate/1_a.rb", &crate::lint::testing::rails("add_primary_key :nodes, [:id, :version]"));
-        let x = f.iter().find(|f| f.rule.0 == "SG901").expect("SG901 for an unknown helper");
+        let f = findings(
+            PG,
+            "db/migrate/1_a.rb",
+            &crate::lint::testing::rails("add_primary_key :nodes, [:id, :version]"),
+        );
+        let x = f
+            .iter()
+            .find(|f| f.rule.0 == "SG901")
+            .expect("SG901 for an unknown helper");
         assert_eq!(x.severity, Severity::Info);
         assert!(x.message.contains("`add_primary_key`"), "{}", x.message);
         // Known methods and the migration's own helpers are not unknown.
-        silent(PG, "db/migrate/1_a.rb", &crate::lint::testing::rails("rename_index :t, :a, :b\nenable_extension :citext"), "SG901");
+        silent(
+            PG,
+            "db/migrate/1_a.rb",
+            &crate::lint::testing::rails("rename_index :t, :a, :b\nenable_extension :citext"),
+            "SG901",
+        );
         silent(PG, "db/migrate/1_a.rb", "class M < ActiveRecord::Migration[7.1]\n  def add_things\n    say 'x'\n  end\n\n  def change\n    add_things\n  end\nend\n", "SG901");
     }
 
     #[test]
     fn unresolved_revert_is_a_warning() {
-        let f = findings(PG, "db/migrate/1_a.rb", &crate::lint::testing::rails("revert CreateWidgets"));
-        let x = f.iter().find(|f| f.rule.0 == "SG901").expect("SG901 for an unresolved revert");
+        let f = findings(
+            PG,
+            "db/migrate/1_a.rb",
+            &crate::lint::testing::rails("revert CreateWidgets"),
+        );
+        let x = f
+            .iter()
+            .find(|f| f.rule.0 == "SG901")
+            .expect("SG901 for an unresolved revert");
         assert_eq!(x.severity, Severity::Warning);
     }
 }

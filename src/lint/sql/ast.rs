@@ -195,9 +195,7 @@ fn alter_op(table: &str, op: &AlterTableOperation) -> Vec<OpKind> {
             column_def: c,
             column_position,
             ..
-        } => {
-            column_def(table, c, column_position.is_some())
-        }
+        } => column_def(table, c, column_position.is_some()),
         AlterTableOperation::DropColumn { column_names, .. } => column_names
             .iter()
             .map(|c| OpKind::DropColumn {

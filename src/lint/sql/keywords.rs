@@ -3,8 +3,8 @@
 //! clauses. It knows the risky keywords, not the grammar, and says when it does not recognise a
 //! statement rather than guessing.
 
-use crate::lint::op::{norm_name, IndexKind, OpKind};
 use crate::lint::expr::not_null_check;
+use crate::lint::op::{norm_name, IndexKind, OpKind};
 
 /// A token: words are upper-cased (raw kept), strings unquoted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -725,7 +725,11 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
                 }]
             } else if has("DEFAULT") {
                 let dropped = has("DROP");
-                let what = if dropped { "DROP DEFAULT" } else { "SET DEFAULT" };
+                let what = if dropped {
+                    "DROP DEFAULT"
+                } else {
+                    "SET DEFAULT"
+                };
                 vec![OpKind::LoosenColumn {
                     table,
                     column,

@@ -123,9 +123,11 @@ fn fully_classified(words: &[String]) -> bool {
             | ("DROP", "INDEX")
             | ("ALTER", "SEQUENCE" | "MATERIALIZED" | "SCHEMA" | "TYPE")
             | ("REFRESH", "MATERIALIZED")
-    ) || (w(0) == "ALTER" && w(1) == "TABLE" && words.iter().any(|x| {
-        matches!(x.as_str(), "LOGGED" | "UNLOGGED" | "USING" | "TABLESPACE")
-    }))
+    ) || (w(0) == "ALTER"
+        && w(1) == "TABLE"
+        && words
+            .iter()
+            .any(|x| matches!(x.as_str(), "LOGGED" | "UNLOGGED" | "USING" | "TABLESPACE")))
 }
 
 /// The first few words of a statement, upper-cased.
