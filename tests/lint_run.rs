@@ -267,3 +267,39 @@ fn a_history_without_a_dump_knows_the_types_its_earlier_migrations_set() {
     let out = text(&o);
     assert!(out.contains("from `varchar(40)` to `text`"), "{out}");
 }
+
+#[test]
+fn revert_of_another_migration_lints_its_operations_reversed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        "db/migrate/20260101000000_add_nickname_to_users.rb",
+        b"class AddNicknameToUsers < ActiveRecord::Migration[7.1]\n  def change\n    add_column :users, :nickname, :string\n  end\nend\n",
+    );
+    write(
+        dir.path(),
+        "db/migrate/20260201000000_revert_nickname.rb",
+        b"class RevertNickname < ActiveRecord::Migration[7.1]\n  def change\n    revert AddNicknameToUsers\n  end\nend\n",
+    );
+    let o = shipgate(
+        &[
+            "lint",
+            "--dialect",
+            "postgres",
+            "--format",
+            "json",
+            "db/migrate",
+        ],
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let drop = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|f| f["rule"] == "SG102")
+        .unwrap_or_else(|| panic!("the revert drops users.nickname: {v}"));
+    assert_eq!(drop["path"], "db/migrate/20260201000000_revert_nickname.rb");
+    assert_eq!(drop["line"], 3);
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -52,6 +52,13 @@ fn make(path: &str, rule: &'static super::rules::Rule, op: &Op, hit: Hit, cx: &C
 /// Lints ops of one file; `text` is read for acknowledgements.
 pub fn run(path: &str, text: &str, ops: &[Op], cx: &mut Ctx) -> Vec<Finding> {
     let mut pending = Vec::new();
+    cx.dropped_in_file = ops
+        .iter()
+        .filter_map(|o| match &o.kind {
+            OpKind::DropTable { table } => Some(table.clone()),
+            _ => None,
+        })
+        .collect();
     for op in ops {
         for rule in ALL {
             if let Some(check) = rule.op {

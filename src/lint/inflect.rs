@@ -46,23 +46,6 @@ pub fn camelize(word: &str) -> String {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn singulars() {
-        assert_eq!(singularize("users"), "user");
-        assert_eq!(singularize("categories"), "category");
-        assert_eq!(singularize("statuses"), "status");
-        assert_eq!(singularize("addresses"), "address");
-        assert_eq!(singularize("boxes"), "box");
-        assert_eq!(singularize("people"), "person");
-        assert_eq!(singularize("cases"), "case");
-        assert_eq!(camelize("order_item"), "OrderItem");
-    }
-}
-
 /// `CreateWidgets` → `create_widgets` (the file-name half of Rails' migration naming).
 pub fn underscore(class: &str) -> String {
     let class = class.rsplit("::").next().unwrap_or(class);
@@ -82,4 +65,24 @@ pub fn underscore(class: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn singulars() {
+        assert_eq!(singularize("users"), "user");
+        assert_eq!(singularize("categories"), "category");
+        assert_eq!(singularize("statuses"), "status");
+        assert_eq!(singularize("addresses"), "address");
+        assert_eq!(singularize("boxes"), "box");
+        assert_eq!(singularize("people"), "person");
+        assert_eq!(singularize("cases"), "case");
+        assert_eq!(camelize("order_item"), "OrderItem");
+        assert_eq!(underscore("CreateWidgets"), "create_widgets");
+        assert_eq!(underscore("AddHTMLToPages"), "add_html_to_pages");
+        assert_eq!(underscore("Foo::AddX2Y"), "add_x2_y");
+    }
 }

@@ -858,22 +858,21 @@ impl Lowerer<'_> {
                     );
                 }
             }
-            "add_unique_constraint" => {
-                // `using_index:` attaches an index built beforehand: nothing is built here.
-                if a.get("using_index").is_none() {
-                    let columns = names_in(a.pos.get(1));
-                    self.push(
-                        OpKind::AddIndex {
-                            table: a.name(0),
-                            unique: true,
-                            concurrently: false,
-                            kind: IndexKind::Plain,
-                            columns,
-                        },
-                        call,
-                    );
-                }
+            // `using_index:` attaches an index built beforehand: nothing is built here.
+            "add_unique_constraint" if a.get("using_index").is_none() => {
+                let columns = names_in(a.pos.get(1));
+                self.push(
+                    OpKind::AddIndex {
+                        table: a.name(0),
+                        unique: true,
+                        concurrently: false,
+                        kind: IndexKind::Plain,
+                        columns,
+                    },
+                    call,
+                );
             }
+            "add_unique_constraint" => {}
             "add_exclusion_constraint" => self.push(
                 OpKind::TableRebuild {
                     table: a.name(0),

@@ -203,10 +203,9 @@ impl Schema {
     /// `["a", "b"], name: "…", unique: true` (or `"a"`) after `t.index` / `add_index "t",`.
     fn add_index_rb(&mut self, table: &str, rest: &str) {
         let rest = rest.trim_start();
-        let cols_text = if rest.starts_with('[') {
-            rest[1..].split(']').next().unwrap_or("")
-        } else {
-            rest.split(',').next().unwrap_or("")
+        let cols_text = match rest.strip_prefix('[') {
+            Some(list) => list.split(']').next().unwrap_or(""),
+            None => rest.split(',').next().unwrap_or(""),
         };
         let columns: Vec<String> = cols_text
             .split(',')

@@ -176,6 +176,8 @@ pub struct Ctx<'a> {
     pub not_null_checked: HashSet<(String, String)>,
     /// Not-yet-validated not-null checks, by constraint name.
     pub pending_checks: HashMap<String, (String, String)>,
+    /// Tables this file drops (anywhere in it).
+    pub dropped_in_file: HashSet<String>,
     /// Columns added earlier in this file: (table, column) → added with a default.
     pub added_columns: HashMap<(String, String), bool>,
     /// MySQL `SET foreign_key_checks = 0` is in effect.
@@ -196,6 +198,7 @@ impl<'a> Ctx<'a> {
             created: HashSet::new(),
             not_null_checked: HashSet::new(),
             pending_checks: HashMap::new(),
+            dropped_in_file: HashSet::new(),
             added_columns: HashMap::new(),
             fk_checks_off: false,
             not_valid_in_tx: Vec::new(),

@@ -27,7 +27,7 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
         ))),
         // When the schema is known and has no such table, `force:` has nothing to drop.
         OpKind::CreateTable { table, force: true }
-            if !cx.schema.is_some_and(|s| !s.has_table(table)) =>
+            if cx.schema.is_none_or(|s| s.has_table(table)) =>
         {
             Some(Hit::new(format!(
                 "`create_table :{table}, force:` drops `{table}` first if it exists, with its data."

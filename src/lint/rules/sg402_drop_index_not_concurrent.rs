@@ -27,7 +27,9 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
     else {
         return None;
     };
-    (cx.postgres() && cx.existing(table)).then(|| {
+    // Dropping the index of a table the migration drops anyway adds no lock of its own worth
+    // reporting: DROP TABLE takes the same ACCESS EXCLUSIVE (SG101 reports it).
+    (cx.postgres() && cx.existing(table) && !cx.dropped_in_file.contains(table)).then(|| {
         Hit::new(
             "Drops an index without CONCURRENTLY: the table is locked against reads and writes.",
         )
