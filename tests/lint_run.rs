@@ -303,3 +303,33 @@ fn revert_of_another_migration_lints_its_operations_reversed() {
     assert_eq!(drop["line"], 3);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn a_check_added_not_valid_by_an_earlier_migration_and_validated_here_spares_the_scan() {
+    // Real shape: openstreetmap-website tweak_moderation_zones_step_one / step_two.
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        "db/migrate/20260101000000_step_one.rb",
+        b"class StepOne < ActiveRecord::Migration[8.1]\n  def change\n    add_check_constraint :zones, \"ends_at IS NOT NULL\", name: \"zones_ends_at_null\", validate: false\n  end\nend\n",
+    );
+    write(
+        dir.path(),
+        "db/migrate/20260102000000_step_two.rb",
+        b"class StepTwo < ActiveRecord::Migration[8.1]\n  def up\n    validate_check_constraint :zones, name: \"zones_ends_at_null\"\n    change_column_null :zones, :ends_at, false\n  end\nend\n",
+    );
+    let o = shipgate(&["lint", "--dialect", "postgres", "db/migrate"], dir.path());
+    let out = text(&o);
+    assert!(!out.contains("SG408"), "{out}");
+    // Without the earlier migration, the scan is not known to be spared.
+    let o = shipgate(
+        &[
+            "lint",
+            "--dialect",
+            "postgres",
+            "db/migrate/20260102000000_step_two.rb",
+        ],
+        dir.path(),
+    );
+    assert!(text(&o).contains("SG408"), "{}", text(&o));
+}

@@ -342,6 +342,15 @@ fn lint_file_with(
     };
     let mut cx = rules::Ctx::new(opts, opts.dialect);
     cx.schema = schema;
+    // A NOT VALID not-null check added by an earlier migration, validated in this one, lets
+    // PostgreSQL skip SET NOT NULL's scan just as if it were added here.
+    if let Some(s) = schema {
+        cx.pending_checks.extend(
+            s.pending_not_null_checks
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+    }
     cx.created = created_before.clone();
     cx.post_deploy = matches!(kind, MigrationKind::Rails { post_deploy: true });
     cx.rails = matches!(kind, MigrationKind::Rails { .. });

@@ -28,6 +28,8 @@ pub enum OpKind {
     BulkDestroy {
         table: String,
         what: String,
+        /// For an UPDATE, the columns it sets (empty when unknown or not an UPDATE).
+        set_columns: Vec<String>,
     },
     AddColumn {
         table: String,

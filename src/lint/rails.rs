@@ -1142,6 +1142,7 @@ impl Lowerer<'_> {
                     OpKind::BulkDestroy {
                         table: model.clone(),
                         what: format!("`{model}.{name}`"),
+                        set_columns: Vec::new(),
                     },
                     call,
                 );

@@ -35,6 +35,9 @@ pub struct Index {
 pub struct Schema {
     tables: HashMap<String, HashMap<String, Column>>,
     indexes: HashMap<String, Vec<Index>>,
+    /// `CHECK (col IS NOT NULL) NOT VALID` constraints added by earlier migrations of a replayed
+    /// history and not validated yet: name → (table, column).
+    pub pending_not_null_checks: HashMap<String, (String, String)>,
     /// The newest Rails migration the dump includes (`define(version: …)`, the
     /// `schema_migrations` rows of structure.sql): migrations up to it are already applied.
     pub version: Option<u64>,
@@ -75,7 +78,7 @@ impl Schema {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty()
+        self.tables.is_empty() && self.pending_not_null_checks.is_empty()
     }
 
     /// Reads a dump by its file name: `*.rb` as schema.rb, anything else as SQL.
@@ -431,6 +434,18 @@ impl Schema {
                         c.default = None;
                     }
                 }
+            }
+            AddCheck {
+                table,
+                name: Some(name),
+                not_valid: true,
+                not_null_column: Some(column),
+            } => {
+                self.pending_not_null_checks
+                    .insert(name.clone(), (table.clone(), column.clone()));
+            }
+            ValidateConstraint { name, .. } => {
+                self.pending_not_null_checks.remove(name);
             }
             AddIndex {
                 table,

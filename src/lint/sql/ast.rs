@@ -75,6 +75,7 @@ pub fn lower(stmt: &Statement) -> Vec<OpKind> {
             .map(|t| OpKind::BulkDestroy {
                 table: norm_name(&t.name.to_string()),
                 what: "TRUNCATE".into(),
+                set_columns: Vec::new(),
             })
             .collect(),
         Statement::Delete(d) if d.selection.is_some() => vec![OpKind::Backfill {

@@ -258,6 +258,7 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
             vec![OpKind::BulkDestroy {
                 table,
                 what: "TRUNCATE".into(),
+                set_columns: Vec::new(),
             }]
         }
         "DELETE" => {
@@ -271,6 +272,7 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
                 vec![OpKind::BulkDestroy {
                     table,
                     what: "DELETE without WHERE".into(),
+                    set_columns: Vec::new(),
                 }]
             }
         }
@@ -282,9 +284,29 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
                     what: "UPDATE".into(),
                 }]
             } else {
+                // `SET a = …, b = …`: the columns before each top-level `=`.
+                let mut set_columns = Vec::new();
+                let mut depth = 0;
+                let after_set = toks.iter().skip_while(|t| !t.is("SET")).skip(1);
+                let mut prev: Option<&Tok> = None;
+                for t in after_set {
+                    match t {
+                        Tok::Punct('(') => depth += 1,
+                        Tok::Punct(')') => depth -= 1,
+                        Tok::Punct('=') if depth == 0 => {
+                            if let Some(Tok::Word { raw, .. }) = prev {
+                                set_columns.push(norm_name(raw));
+                            }
+                        }
+                        Tok::Word { up, .. } if depth == 0 && up == "FROM" => break,
+                        _ => {}
+                    }
+                    prev = Some(t);
+                }
                 vec![OpKind::BulkDestroy {
                     table,
                     what: "UPDATE without WHERE".into(),
+                    set_columns,
                 }]
             }
         }

@@ -483,6 +483,7 @@ fn lower_in(
                 "UPDATE" | "DELETE" => Some(OpKind::BulkDestroy {
                     table: words.get(1).map(|t| op::norm_name(t)).unwrap_or_default(),
                     what: format!("{} without WHERE", w(0)),
+                    set_columns: Vec::new(),
                 }),
                 _ => None,
             };
