@@ -108,6 +108,9 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
             }
             CommandSettings::Lint(LintSettings {
                 dialect_explicit: a.dialect.is_some() || gate.dialect_explicit,
+                schema: a.schema,
+                verbose: a.verbose,
+                classifier: gate.classifier,
                 paths: a.paths,
                 format: a.format,
                 lint,

@@ -66,13 +66,20 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Files or directories (recursed).
+    /// Files or directories (recursed). Migrations are recognised by path or by content.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum)]
     pub dialect: Option<Dialect>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Schema dump (schema.rb, structure.sql, mysqldump --no-data) for column types, defaults
+    /// and indexes; default: db/schema.rb or db/structure.sql above the linted files.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// Also list the files skipped as not migrations.
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

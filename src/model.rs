@@ -173,6 +173,18 @@ pub struct Finding {
     pub hint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<Acceptance>,
+    /// How many identical findings of one file this one stands for (the lint folds repeats,
+    /// keeping the first location); 1 for a single finding.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 impl Finding {
@@ -186,6 +198,16 @@ impl Finding {
             message: message.into(),
             hint: String::new(),
             accepted: None,
+            count: 1,
+        }
+    }
+
+    /// ` (×52188)` for a folded finding, empty otherwise: what renderers append to the message.
+    pub fn repeat_suffix(&self) -> String {
+        if self.count > 1 {
+            format!(" (×{})", self.count)
+        } else {
+            String::new()
         }
     }
 

@@ -119,6 +119,12 @@ pub struct LintSettings {
     pub lint: LintOptions,
     /// `--dialect` / `sql-dialect` chose the dialect; else it is detected from the project.
     pub dialect_explicit: bool,
+    /// `--schema FILE`; else `db/schema.rb` / `db/structure.sql` above the linted files.
+    pub schema: Option<PathBuf>,
+    /// List the files skipped as not migrations.
+    pub verbose: bool,
+    /// `migration-paths` / `ignore-paths`: a path they name is a migration.
+    pub classifier: crate::gate::classify::Classifier,
     /// The PR label prefix the ways out are written with.
     pub label_prefix: String,
     pub sarif_file: Option<PathBuf>,

@@ -63,8 +63,15 @@ fn file_level_ack_accepts_every_finding_of_the_rule() {
         "V1__x.sql",
         "CREATE INDEX a ON t (a);\nCREATE INDEX b ON t (b);\n-- shipgate:allow-file SG401 t has 12 rows\n",
     );
+    // The two identical findings fold into one that counts both and names the other line.
     let sg401: Vec<&Finding> = f.iter().filter(|f| f.rule.0 == "SG401").collect();
-    assert_eq!(sg401.len(), 2);
+    assert_eq!(sg401.len(), 1);
+    assert_eq!(sg401[0].count, 2);
+    assert!(
+        sg401[0].message.ends_with("Also at line 2."),
+        "{}",
+        sg401[0].message
+    );
     assert!(sg401.iter().all(|f| f.accepted.is_some()));
 }
 

@@ -1,58 +1,43 @@
 //! `shipgate lint`: lint migration files named on the command line.
 
 use crate::inputs::ConfigError;
-use crate::lint;
-use crate::model::Finding;
+use crate::lint::{self, run::LintReport, run::RunOptions};
 use crate::outcome::Outcome;
 use crate::report::{findings as fmt, sarif, text, Format};
 use crate::settings::LintSettings;
-use anyhow::{Context as _, Result};
-use std::collections::HashMap;
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 pub fn run(s: &LintSettings) -> Result<Outcome> {
     let mut options = s.lint.clone();
+    let mut dialect_given = s.dialect_explicit;
     if !s.dialect_explicit {
         let root = project_root(&s.paths);
         let d = lint::detect::detect_dir(&root);
         options.dialect = d.dialect;
+        dialect_given = d.detected;
         // stderr: the JSON and SARIF formats own stdout.
         eprintln!("shipgate: {}", crate::gate::config::dialect_line(&d));
     }
-    let cfg = &options;
-    let mut files = Vec::new();
-    for p in &s.paths {
-        collect_files(p, &mut files)
-            .map_err(|e| ConfigError(format!("cannot read {}: {e}", p.display())))?;
-    }
-    let mut findings: Vec<Finding> = Vec::new();
-    // The texts read once, kept for the snippets of the text output.
-    let mut sources: HashMap<String, String> = HashMap::new();
-    for path in &files {
-        let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let text = String::from_utf8_lossy(&text).into_owned();
-        let display = path.to_string_lossy().trim_start_matches("./").to_string();
-        findings.extend(lint::lint_source(&display, &text, cfg));
-        sources.insert(display, text);
-    }
-    print_findings(&findings, s, files.len(), &|p: &str| {
-        sources.get(p).cloned()
-    });
-    super::write_sarif_file(s.sarif_file.as_deref(), &findings, &s.label_prefix)?;
-    Ok(if findings.iter().any(Finding::blocks) {
+    let opts = RunOptions {
+        paths: s.paths.clone(),
+        lint: options,
+        dialect_given,
+        schema: s.schema.clone(),
+        classifier: s.classifier.clone(),
+    };
+    let report = lint::run::run(&opts).map_err(|e| ConfigError(e.to_string()))?;
+    print_report(&report, s);
+    super::write_sarif_file(s.sarif_file.as_deref(), &report.findings, &s.label_prefix)?;
+    Ok(if report.blocking() > 0 {
         Outcome::Refused
     } else {
         Outcome::Passed
     })
 }
 
-fn print_findings(
-    findings: &[Finding],
-    s: &LintSettings,
-    files: usize,
-    sources: &dyn Fn(&str) -> Option<String>,
-) {
-    let cfg = &s.lint;
+fn print_report(report: &LintReport, s: &LintSettings) {
+    let findings = &report.findings;
     let label_prefix = &s.label_prefix;
     match s.format {
         Format::Sarif => print!(
@@ -69,14 +54,26 @@ fn print_findings(
                 color: text::color_for_stdout(),
                 label_prefix: label_prefix.clone(),
             };
-            print!("{}", text::render_text(findings, sources, &opts));
-            let blocking = findings.iter().filter(|f| f.blocks()).count();
-            println!(
-                "{files} file(s) linted ({}), {} finding(s), {blocking} blocking",
-                cfg.dialect.as_str(),
-                findings.len()
-            );
+            // The snippets come from the files as linted (display paths are as given); a file
+            // that is not text shows no snippet, so its bytes never reach the terminal.
+            let sources = |p: &str| {
+                std::fs::read(p)
+                    .ok()
+                    .filter(|b| !b.contains(&0))
+                    .and_then(|b| String::from_utf8(b).ok())
+            };
+            print!("{}", text::render_text(findings, &sources, &opts));
+            if s.verbose {
+                for sk in &report.skipped {
+                    println!("skipped {} ({})", sk.path, sk.reason.as_str());
+                }
+            }
+            println!("{}", report.summary());
+            println!("{}", report.findings_line());
         }
+    }
+    if s.format != Format::Text {
+        eprintln!("{}", report.summary());
     }
 }
 
@@ -109,25 +106,4 @@ fn project_root(paths: &[PathBuf]) -> PathBuf {
         }
     }
     PathBuf::from(".")
-}
-
-fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            {
-                continue;
-            }
-            collect_files(&e, out)?;
-        }
-    } else {
-        std::fs::metadata(path)?;
-        out.push(path.to_path_buf());
-    }
-    Ok(())
 }

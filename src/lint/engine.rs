@@ -1,6 +1,6 @@
 //! Runs the rules over a file's ops, applies acknowledgements and reports unused ones.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::ack::{self, Ack};
 use super::op::{Op, OpKind};
@@ -30,8 +30,10 @@ fn make(path: &str, rule: &'static super::rules::Rule, op: &Op, hit: Hit, cx: &C
         .message
         .replace("`?.", "`<dynamic>.")
         .replace("`?`", "`<dynamic>`");
+    // Messages quote the file's own text: never let its bytes reach a terminal or a comment raw.
+    let message = super::escape_control(&message);
     let mut finding = Finding::new(rule.doc.id, severity, message)
-        .at(path, Some(op.line))
+        .at(super::escape_control(path), Some(op.line))
         .with_hint(rule.doc.hint);
     finding.column = op.column;
     Pending {
@@ -50,6 +52,13 @@ fn make(path: &str, rule: &'static super::rules::Rule, op: &Op, hit: Hit, cx: &C
 /// Lints ops of one file; `text` is read for acknowledgements.
 pub fn run(path: &str, text: &str, ops: &[Op], cx: &mut Ctx) -> Vec<Finding> {
     let mut pending = Vec::new();
+    cx.dropped_in_file = ops
+        .iter()
+        .filter_map(|o| match &o.kind {
+            OpKind::DropTable { table } => Some(table.clone()),
+            _ => None,
+        })
+        .collect();
     for op in ops {
         for rule in ALL {
             if let Some(check) = rule.op {
@@ -90,8 +99,49 @@ pub fn run(path: &str, text: &str, ops: &[Op], cx: &mut Ctx) -> Vec<Finding> {
         );
     }
     out.sort_by(|a, b| (a.line, &a.rule).cmp(&(b.line, &b.rule)));
+    fold(out)
+}
+
+/// Folds identical findings of one file (same rule, severity, message and acceptance) into the
+/// first, with a count: a seed file of 50,000 INSERTs is one SG503 "(×50000)", not 50,000 lines.
+fn fold(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len().min(1024));
+    // Lines of the repeats, kept while few enough to be worth reading.
+    let mut lines: Vec<Vec<u32>> = Vec::new();
+    let mut seen: HashMap<(String, Severity, String, Option<String>), usize> = HashMap::new();
+    for f in findings {
+        let key = (
+            f.rule.0.clone(),
+            f.severity,
+            f.message.clone(),
+            f.accepted.as_ref().map(Acceptance::describe),
+        );
+        match seen.get(&key) {
+            Some(&i) => {
+                out[i].count += f.count;
+                if lines[i].len() < FOLD_LINES_SHOWN {
+                    lines[i].extend(f.line);
+                }
+            }
+            None => {
+                seen.insert(key, out.len());
+                out.push(f);
+                lines.push(Vec::new());
+            }
+        }
+    }
+    for (f, more) in out.iter_mut().zip(lines) {
+        if f.count > 1 && f.count as usize <= FOLD_LINES_SHOWN + 1 && !more.is_empty() {
+            let list: Vec<String> = more.iter().map(u32::to_string).collect();
+            f.message
+                .push_str(&format!(" Also at line {}.", list.join(", ")));
+        }
+    }
     out
 }
+
+/// A folded finding names the lines of its repeats when there are at most this many.
+const FOLD_LINES_SHOWN: usize = 9;
 
 /// Updates what later ops can rely on: tables created, NOT NULL proven by a validated check.
 fn track(op: &Op, cx: &mut Ctx) {
@@ -119,7 +169,51 @@ fn track(op: &Op, cx: &mut Ctx) {
                 cx.not_null_checked.insert(tc);
             }
         }
+        OpKind::ForeignKeyChecks { enabled } => cx.fk_checks_off = !enabled,
         _ => {}
+    }
+    // NOT VALID constraints added inside a transaction, so a VALIDATE in the same one is seen.
+    let not_valid = match &op.kind {
+        OpKind::AddForeignKey {
+            not_valid: true,
+            name,
+            table,
+        } => Some((name.clone(), table, true)),
+        OpKind::AddCheck {
+            not_valid: true,
+            name,
+            table,
+            ..
+        } => Some((name.clone(), table, false)),
+        _ => None,
+    };
+    if let (Some((name, table, foreign_key)), Some(tx)) = (not_valid, op.tx) {
+        cx.not_valid_in_tx.push(super::rules::NotValidAdd {
+            tx,
+            table: table.clone(),
+            name: name.unwrap_or_default(),
+            line: op.line,
+            foreign_key,
+        });
+    }
+    if let OpKind::AddColumn {
+        table,
+        column,
+        default,
+        ..
+    } = &op.kind
+    {
+        cx.added_columns
+            .insert((table.clone(), column.clone()), default.is_some());
+    }
+    // After a data change, columns added earlier may hold values: they can collide.
+    if matches!(
+        op.kind,
+        OpKind::Backfill { .. } | OpKind::BulkDestroy { .. }
+    ) {
+        for v in cx.added_columns.values_mut() {
+            *v = true;
+        }
     }
 }
 

@@ -46,6 +46,27 @@ pub fn camelize(word: &str) -> String {
         .collect()
 }
 
+/// `CreateWidgets` → `create_widgets` (the file-name half of Rails' migration naming).
+pub fn underscore(class: &str) -> String {
+    let class = class.rsplit("::").next().unwrap_or(class);
+    let mut out = String::with_capacity(class.len() + 4);
+    let chars: Vec<char> = class.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_ascii_uppercase())) {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +81,8 @@ mod tests {
         assert_eq!(singularize("people"), "person");
         assert_eq!(singularize("cases"), "case");
         assert_eq!(camelize("order_item"), "OrderItem");
+        assert_eq!(underscore("CreateWidgets"), "create_widgets");
+        assert_eq!(underscore("AddHTMLToPages"), "add_html_to_pages");
+        assert_eq!(underscore("Foo::AddX2Y"), "add_x2_y");
     }
 }

@@ -28,6 +28,8 @@ pub enum OpKind {
     BulkDestroy {
         table: String,
         what: String,
+        /// For an UPDATE, the columns it sets (empty when unknown or not an UPDATE).
+        set_columns: Vec<String>,
     },
     AddColumn {
         table: String,
@@ -71,12 +73,18 @@ pub enum OpKind {
         table: String,
         column: String,
         what: String,
+        /// A default is set (not dropped); with `from_none`, where the migration says there was
+        /// none before (`change_column_default … from: nil`).
+        sets_default: bool,
+        from_none: bool,
     },
     AddIndex {
         table: String,
         unique: bool,
         concurrently: bool,
         kind: IndexKind,
+        /// The indexed columns, when known (empty for expressions or dynamic names).
+        columns: Vec<String>,
     },
     DropIndex {
         table: String,
@@ -85,6 +93,8 @@ pub enum OpKind {
     AddForeignKey {
         table: String,
         not_valid: bool,
+        /// The constraint name, when given (to pair a later VALIDATE with it).
+        name: Option<String>,
     },
     AddCheck {
         table: String,
@@ -150,6 +160,24 @@ pub enum OpKind {
         from: String,
         to: String,
     },
+    /// Rails `rename_schema`, PostgreSQL `ALTER SCHEMA … RENAME TO`.
+    RenameSchema {
+        from: String,
+        to: String,
+    },
+    /// `SET foreign_key_checks = 0|1` (MySQL): foreign keys added while off are not checked.
+    ForeignKeyChecks {
+        enabled: bool,
+    },
+    /// Rails `revert OtherMigration`: replaced by the other migration's ops, reversed, when the
+    /// linted tree holds it.
+    Revert {
+        class: String,
+    },
+    /// A method call in a Rails migration that looks like DDL but that shipgate does not know.
+    UnknownCall {
+        name: String,
+    },
     /// A Rails `change_table` block; its `t.*` calls are ops of their own.
     ChangeTableBlock {
         table: String,
@@ -183,6 +211,9 @@ pub struct Op {
     pub in_transaction: bool,
     /// Found inside dynamic SQL (a string or a routine body); the id of its [`OpKind::Dynamic`].
     pub group: Option<usize>,
+    /// Which transaction of the file the op runs in (ops with the same id share one); `None`
+    /// outside any transaction.
+    pub tx: Option<u32>,
 }
 
 impl Op {
@@ -196,6 +227,7 @@ impl Op {
             assured: false,
             in_transaction: false,
             group: None,
+            tx: None,
         }
     }
 
@@ -263,7 +295,95 @@ impl Op {
                 | OpKind::Unparsed { .. }
                 | OpKind::ChangeTableBlock { .. }
                 | OpKind::NotChecked { .. }
+                | OpKind::ForeignKeyChecks { .. }
+                | OpKind::Revert { .. }
+                | OpKind::UnknownCall { .. }
         )
+    }
+}
+
+impl OpKind {
+    /// What running this operation backwards does (Rails `revert`), when Rails can reverse it;
+    /// `None` for ops with no inverse (type changes, data changes) or no schema effect.
+    pub fn inverse(&self) -> Option<OpKind> {
+        use OpKind::*;
+        Some(match self.clone() {
+            CreateTable { table, .. } => DropTable { table },
+            DropTable { table } => CreateTable {
+                table,
+                force: false,
+            },
+            AddColumn { table, column, .. } => DropColumn { table, column },
+            DropColumn { table, column } => AddColumn {
+                table,
+                column,
+                not_null: false,
+                default: None,
+                auto_increment: false,
+                stored_generated: false,
+                positioned: false,
+                ty: None,
+            },
+            RenameColumn { table, from, to } => RenameColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            RenameTable { from, to } => RenameTable { from: to, to: from },
+            RenameSchema { from, to } => RenameSchema { from: to, to: from },
+            AddIndex {
+                table,
+                concurrently,
+                ..
+            } => DropIndex {
+                table,
+                concurrently,
+            },
+            DropIndex {
+                table,
+                concurrently,
+            } => AddIndex {
+                table,
+                unique: false,
+                concurrently,
+                kind: IndexKind::Plain,
+                columns: Vec::new(),
+            },
+            AddForeignKey { table, .. } => DropConstraint {
+                table,
+                what: "a foreign key".into(),
+            },
+            AddCheck { table, .. } => DropConstraint {
+                table,
+                what: "a check constraint".into(),
+            },
+            SetNotNull { table, column } => LoosenColumn {
+                table,
+                column,
+                what: "DROP NOT NULL".into(),
+                sets_default: false,
+                from_none: false,
+            },
+            LoosenColumn {
+                table,
+                column,
+                what,
+                ..
+            } if what == "DROP NOT NULL" => SetNotNull { table, column },
+            LoosenColumn {
+                table,
+                column,
+                what,
+                ..
+            } => LoosenColumn {
+                table,
+                column,
+                what,
+                sets_default: false,
+                from_none: false,
+            },
+            _ => return None,
+        })
     }
 }
 

@@ -362,6 +362,8 @@ fn alembic_op(name: &str, a: &Args) -> Option<Vec<OpKind>> {
                     table: t.clone(),
                     column: column.clone(),
                     what: "nullable=True".into(),
+                    sets_default: false,
+                    from_none: false,
                 }),
                 _ => {}
             }
@@ -370,6 +372,8 @@ fn alembic_op(name: &str, a: &Args) -> Option<Vec<OpKind>> {
                     table: t,
                     column,
                     what: "server_default".into(),
+                    sets_default: a.get("server_default") != Some("None"),
+                    from_none: false,
                 });
             }
             v
@@ -379,6 +383,7 @@ fn alembic_op(name: &str, a: &Args) -> Option<Vec<OpKind>> {
             unique: a.get("unique") == Some("True"),
             concurrently: a.get("postgresql_concurrently") == Some("True"),
             kind: IndexKind::Plain,
+            columns: Vec::new(),
         }],
         "drop_index" => vec![OpKind::DropIndex {
             table: a.name(1, "table_name"),
@@ -387,6 +392,7 @@ fn alembic_op(name: &str, a: &Args) -> Option<Vec<OpKind>> {
         "create_foreign_key" => vec![OpKind::AddForeignKey {
             table: a.name(1, "source_table"),
             not_valid: false,
+            name: None,
         }],
         _ => return None,
     })

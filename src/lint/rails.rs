@@ -4,6 +4,9 @@
 
 use ruby_prism::{CallNode, DefNode, Node, Visit};
 
+use std::collections::HashSet;
+
+use super::expr::not_null_check;
 use super::op::{norm_name, IndexKind, Op, OpKind};
 use super::schema::rails_type;
 use super::sql;
@@ -56,6 +59,17 @@ pub fn lower(text: &str, dialect: Dialect, next_group: &mut usize) -> Vec<Op> {
 
 fn lower_here(text: &str, dialect: Dialect, next_group: &mut usize) -> Vec<Op> {
     let result = ruby_prism::parse(text.as_bytes());
+    // Methods the migration defines itself are its own helpers, not unknown DDL.
+    let own_methods: HashSet<String> = text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("def "))
+        .map(|r| {
+            r.trim_start_matches("self.")
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '!' | '?'))
+                .collect()
+        })
+        .collect();
     let mut v = Lowerer {
         dialect,
         ops: Vec::new(),
@@ -63,6 +77,7 @@ fn lower_here(text: &str, dialect: Dialect, next_group: &mut usize) -> Vec<Op> {
         tables: Vec::new(),
         disable_ddl_transaction: false,
         next_group,
+        own_methods,
     };
     v.visit(&result.node());
     if let Some(err) = result.errors().next() {
@@ -80,6 +95,8 @@ fn lower_here(text: &str, dialect: Dialect, next_group: &mut usize) -> Vec<Op> {
     let mut ops = v.ops;
     for op in &mut ops {
         op.in_transaction = in_tx;
+        // Rails runs the whole migration in one transaction unless told not to.
+        op.tx = in_tx.then_some(0);
     }
     ops.sort_by_key(|o| o.line);
     // `Model.in_batches.update_all` is one backfill, not two.
@@ -100,6 +117,7 @@ struct Lowerer<'g> {
     tables: Vec<String>,
     disable_ddl_transaction: bool,
     next_group: &'g mut usize,
+    own_methods: HashSet<String>,
 }
 
 /// Call arguments split into positional and `key: value` pairs.
@@ -168,11 +186,31 @@ impl<'pr> Args<'pr> {
             })
     }
 
-    /// A `default:` that is present and not `nil`, as written.
+    /// A `default:` that is present and not `nil`, as the SQL Rails writes: a lambda's string
+    /// is an SQL expression (`-> { "now()" }` → `now()`), a Ruby string a quoted literal.
     fn default(&self) -> Option<String> {
-        self.get("default")
-            .filter(|v| v.as_nil_node().is_none())
-            .map(|v| String::from_utf8_lossy(v.location().as_slice()).into_owned())
+        let v = self.get("default").filter(|v| v.as_nil_node().is_none())?;
+        Some(default_sql(v))
+    }
+
+    /// The value node of a nested hash option (`foreign_key: { validate: false }`).
+    fn nested(&self, key: &str, inner: &str) -> Option<Node<'pr>> {
+        let v = self.get(key)?;
+        let h = v.as_hash_node()?;
+        h.elements().iter().find_map(|el| {
+            let a = el.as_assoc_node()?;
+            (literal(&a.key())? == inner).then(|| a.value())
+        })
+    }
+
+    fn nested_is_false(&self, key: &str, inner: &str) -> bool {
+        self.nested(key, inner)
+            .is_some_and(|v| v.as_false_node().is_some())
+    }
+
+    fn nested_truthy(&self, key: &str, inner: &str) -> bool {
+        self.nested(key, inner)
+            .is_some_and(|v| v.as_false_node().is_none() && v.as_nil_node().is_none())
     }
 
     /// A nested hash option, e.g. `index: { algorithm: :concurrently }` → `algorithm` → `concurrently`.
@@ -195,6 +233,93 @@ fn literal(node: &Node<'_>) -> Option<String> {
         return Some(String::from_utf8_lossy(s.unescaped()).into_owned());
     }
     None
+}
+
+/// A Rails default as SQL: a lambda (`-> { "gen_random_uuid()" }`) is its SQL text, a string a
+/// quoted literal (so `"f(x)"` is no call), anything else (numbers, booleans) as written.
+fn default_sql(v: &Node<'_>) -> String {
+    let raw = String::from_utf8_lossy(v.location().as_slice()).into_owned();
+    if let Some(s) = v.as_string_node() {
+        return format!(
+            "'{}'",
+            String::from_utf8_lossy(s.unescaped()).replace('\'', "''")
+        );
+    }
+    if v.as_lambda_node().is_some() || raw.starts_with("lambda") || raw.starts_with("proc") {
+        let inner = raw
+            .find(['"', '\''])
+            .and_then(|a| raw.rfind(['"', '\'']).filter(|b| *b > a).map(|b| (a, b)));
+        if let Some((a, b)) = inner {
+            return raw[a + 1..b].to_string();
+        }
+        // A lambda without a literal string: its SQL is computed.
+        return "unknown_function()".to_string();
+    }
+    raw
+}
+
+/// The names in an argument: a symbol/string, or an array of them (`[:a, :b]`, `%i[a b]`).
+fn names_in(node: Option<&Node<'_>>) -> Vec<String> {
+    let Some(node) = node else {
+        return Vec::new();
+    };
+    if let Some(arr) = node.as_array_node() {
+        return arr
+            .elements()
+            .iter()
+            .filter_map(|e| literal(&e))
+            .map(|s| norm_name(&s))
+            .collect();
+    }
+    literal(node)
+        .map(|s| vec![norm_name(&s)])
+        .unwrap_or_default()
+}
+
+/// Names of the constants passed to `revert` (`revert CreateWidgets, AddNames`).
+fn constant_names(call: &CallNode<'_>) -> Vec<String> {
+    let Some(args) = call.arguments() else {
+        return Vec::new();
+    };
+    args.arguments()
+        .iter()
+        .filter(|a| a.as_constant_read_node().is_some() || a.as_constant_path_node().is_some())
+        .map(|a| String::from_utf8_lossy(a.location().as_slice()).into_owned())
+        .collect()
+}
+
+/// Calls shipgate knows and that change nothing old code depends on (no finding, not unknown).
+const UNDERSTOOD: &[&str] = &[
+    "create_enum",
+    "add_enum_value",
+    "rename_index",
+    "enable_extension",
+    "disable_extension",
+    "create_schema",
+    "change_table_comment",
+    "change_column_comment",
+    "add_column_with_default",
+];
+
+/// Whether a receiver-less call looks like a schema change by its name.
+fn looks_like_ddl(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "add_", "remove_", "drop_", "create_", "rename_", "change_", "alter_", "truncate",
+    ];
+    const SUFFIXES: &[&str] = &[
+        "_index",
+        "_indexes",
+        "_column",
+        "_columns",
+        "_table",
+        "_constraint",
+        "_foreign_key",
+        "_primary_key",
+        "_enum",
+        "_enumeration",
+        "_schema",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p)) || SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
 /// Every argument of a call as names (for `remove_columns :t, :a, :b` and `t.remove :a, :b`).
@@ -266,22 +391,51 @@ impl Lowerer<'_> {
         a: &Args<'_>,
     ) {
         let virtual_col = ty == "virtual";
+        let ty = ty.to_ascii_lowercase();
+        // `:primary_key`, `:serial`, `:bigserial`: filled from a sequence, row by row.
+        let sequence = ty == "primary_key" || ty.ends_with("serial");
+        let default = a
+            .default()
+            .or_else(|| sequence.then(|| "nextval(serial)".to_string()));
         self.push(
             OpKind::AddColumn {
-                table,
+                table: table.clone(),
                 column,
-                not_null: a.is_false("null"),
-                default: a.default(),
-                auto_increment: ty == "primary_key" || ty.ends_with("serial"),
+                not_null: a.is_false("null") || ty == "primary_key",
+                default,
+                auto_increment: sequence,
                 stored_generated: virtual_col && a.truthy("stored"),
                 positioned: a.get("after").is_some() || a.truthy("first"),
-                ty: Some(ty.to_ascii_lowercase()),
+                // As the dialect stores it, limits included, so a later change compares.
+                ty: Some(rails_type(
+                    self.dialect,
+                    &ty,
+                    a.int("limit"),
+                    a.int("precision"),
+                    a.int("scale"),
+                )),
             },
             call,
         );
+        if ty == "primary_key" || a.truthy("primary_key") {
+            self.push(
+                OpKind::AddPrimaryKey {
+                    table: table.clone(),
+                    using_index: false,
+                },
+                call,
+            );
+        }
+        self.forced_lock(call, table, a);
     }
 
-    fn add_index(&mut self, call: &CallNode<'_>, table: String, a: &Args<'_>) {
+    fn add_index(
+        &mut self,
+        call: &CallNode<'_>,
+        table: String,
+        columns: Vec<String>,
+        a: &Args<'_>,
+    ) {
         let kind = match a.sym("type").as_deref() {
             Some("fulltext") => IndexKind::Fulltext,
             Some("spatial") => IndexKind::Spatial,
@@ -293,12 +447,14 @@ impl Lowerer<'_> {
                 unique: a.truthy("unique"),
                 concurrently: a.sym("algorithm").as_deref() == Some("concurrently"),
                 kind,
+                columns,
             },
             call,
         );
         self.forced_lock(call, table, a);
     }
 
+    /// MySQL `algorithm: :copy`, `lock: :shared/:exclusive` on any DSL call that takes them.
     fn forced_lock(&mut self, call: &CallNode<'_>, table: String, a: &Args<'_>) {
         if a.sym("algorithm").as_deref() == Some("copy") {
             self.push(
@@ -322,10 +478,11 @@ impl Lowerer<'_> {
 
     /// `add_reference` / `t.references`: a column, usually an index, maybe a foreign key.
     fn add_reference(&mut self, call: &CallNode<'_>, table: String, reference: &str, a: &Args<'_>) {
+        let column = format!("{reference}_id");
         self.push(
             OpKind::AddColumn {
                 table: table.clone(),
-                column: format!("{reference}_id"),
+                column: column.clone(),
                 not_null: a.is_false("null"),
                 default: a.default(),
                 auto_increment: false,
@@ -338,22 +495,31 @@ impl Lowerer<'_> {
         if !a.is_false("index") {
             let concurrently =
                 a.nested_sym("index", "algorithm").as_deref() == Some("concurrently");
+            let unique = a.nested_truthy("index", "unique");
             self.push(
                 OpKind::AddIndex {
                     table: table.clone(),
-                    unique: false,
+                    unique,
                     concurrently,
                     kind: IndexKind::Plain,
+                    columns: vec![column],
                 },
                 call,
             );
         }
         if a.truthy("foreign_key") {
-            let not_valid = a
-                .nested_sym("foreign_key", "validate")
-                .is_some_and(|v| v == "false");
-            self.push(OpKind::AddForeignKey { table, not_valid }, call);
+            // `foreign_key: { validate: false }` is the NOT VALID form.
+            let not_valid = a.nested_is_false("foreign_key", "validate");
+            self.push(
+                OpKind::AddForeignKey {
+                    table: table.clone(),
+                    not_valid,
+                    name: a.nested_sym("foreign_key", "name"),
+                },
+                call,
+            );
         }
+        self.forced_lock(call, table, a);
     }
 
     fn change_column(
@@ -364,7 +530,15 @@ impl Lowerer<'_> {
         ty: Option<String>,
         a: &Args<'_>,
     ) {
-        let ty = ty.map(|t| rails_type(&t, a.int("limit"), a.int("precision"), a.int("scale")));
+        let ty = ty.map(|t| {
+            rails_type(
+                self.dialect,
+                &t,
+                a.int("limit"),
+                a.int("precision"),
+                a.int("scale"),
+            )
+        });
         let not_null = a.get("null").map(|v| v.as_false_node().is_some());
         self.push(
             OpKind::ChangeColumn {
@@ -376,8 +550,15 @@ impl Lowerer<'_> {
             call,
         );
         if not_null == Some(true) {
-            self.push(OpKind::SetNotNull { table, column }, call);
+            self.push(
+                OpKind::SetNotNull {
+                    table: table.clone(),
+                    column,
+                },
+                call,
+            );
         }
+        self.forced_lock(call, table, a);
     }
 
     /// `execute` / `connection.execute`: literal SQL is linted as SQL, the rest is opaque.
@@ -517,20 +698,45 @@ impl Lowerer<'_> {
                             table,
                             column,
                             what: "DROP NOT NULL".into(),
+                            sets_default: false,
+                            from_none: false,
                         },
                         call,
                     ),
-                    _ => self.push(OpKind::SetNotNull { table, column }, call),
+                    _ => {
+                        // A fourth argument is a value Rails writes into every NULL row first.
+                        if a.pos.get(3).is_some_and(|v| v.as_nil_node().is_none()) {
+                            self.push(
+                                OpKind::Backfill {
+                                    what: format!(
+                                        "`change_column_null` with a default (an UPDATE of \
+                                         every NULL `{table}.{column}`)"
+                                    ),
+                                },
+                                call,
+                            );
+                        }
+                        self.push(OpKind::SetNotNull { table, column }, call)
+                    }
                 }
             }
-            "change_column_default" => self.push(
-                OpKind::LoosenColumn {
-                    table: a.name(0),
-                    column: a.name(1),
-                    what: "change_column_default".into(),
-                },
-                call,
-            ),
+            "change_column_default" => {
+                // `from: nil, to: x` or a plain new value: is a default being set, and was there
+                // none before (by the migration's own word)?
+                let to = a.get("to").or_else(|| a.pos.get(2));
+                let sets_default = to.is_some_and(|v| v.as_nil_node().is_none());
+                let from_none = a.get("from").is_some_and(|v| v.as_nil_node().is_some());
+                self.push(
+                    OpKind::LoosenColumn {
+                        table: a.name(0),
+                        column: a.name(1),
+                        what: "change_column_default".into(),
+                        sets_default,
+                        from_none,
+                    },
+                    call,
+                )
+            }
             "rename_column" => self.push(
                 OpKind::RenameColumn {
                     table: a.name(0),
@@ -569,7 +775,132 @@ impl Lowerer<'_> {
                     call,
                 );
             }
-            "add_index" => self.add_index(call, a.name(0), &a),
+            "add_index" => {
+                let columns = names_in(a.pos.get(1));
+                self.add_index(call, a.name(0), columns, &a)
+            }
+            // GitLab's helpers: the concurrent forms, outside a transaction.
+            "add_concurrent_index" => {
+                let columns = names_in(a.pos.get(1));
+                self.push(
+                    OpKind::AddIndex {
+                        table: a.name(0),
+                        unique: a.truthy("unique"),
+                        concurrently: true,
+                        kind: IndexKind::Plain,
+                        columns,
+                    },
+                    call,
+                )
+            }
+            "remove_concurrent_index" | "remove_concurrent_index_by_name" => self.push(
+                OpKind::DropIndex {
+                    table: a.name(0),
+                    concurrently: true,
+                },
+                call,
+            ),
+            // Adds the key NOT VALID and validates it in a separate statement.
+            "add_concurrent_foreign_key" => self.push(
+                OpKind::AddForeignKey {
+                    table: a.name(0),
+                    not_valid: true,
+                    name: a.sym("name"),
+                },
+                call,
+            ),
+            // Adds a column of the new type, copies the data over with a trigger and batches.
+            "change_column_type_concurrently" | "rename_column_concurrently" => {
+                let (table, column) = (a.name(0), a.name(1));
+                let new = if name == "rename_column_concurrently" {
+                    a.name(2)
+                } else {
+                    format!("{column}_for_type_change")
+                };
+                self.push(
+                    OpKind::AddColumn {
+                        table: table.clone(),
+                        column: new,
+                        not_null: false,
+                        default: None,
+                        auto_increment: false,
+                        stored_generated: false,
+                        positioned: false,
+                        ty: a.pos.get(2).and_then(literal),
+                    },
+                    call,
+                );
+                self.push(
+                    OpKind::Backfill {
+                        what: format!("`{name}` (copies every `{table}.{column}`)"),
+                    },
+                    call,
+                );
+            }
+            // The contract half: the old column is dropped (and the new one renamed into place).
+            "cleanup_concurrent_column_type_change" | "cleanup_concurrent_column_rename" => {
+                let (table, column) = (a.name(0), a.name(1));
+                self.push(
+                    OpKind::DropColumn {
+                        table: table.clone(),
+                        column: column.clone(),
+                    },
+                    call,
+                );
+                if name == "cleanup_concurrent_column_type_change" {
+                    self.push(
+                        OpKind::RenameColumn {
+                            table,
+                            from: format!("{column}_for_type_change"),
+                            to: column,
+                        },
+                        call,
+                    );
+                }
+            }
+            // `using_index:` attaches an index built beforehand: nothing is built here.
+            "add_unique_constraint" if a.get("using_index").is_none() => {
+                let columns = names_in(a.pos.get(1));
+                self.push(
+                    OpKind::AddIndex {
+                        table: a.name(0),
+                        unique: true,
+                        concurrently: false,
+                        kind: IndexKind::Plain,
+                        columns,
+                    },
+                    call,
+                );
+            }
+            "add_unique_constraint" => {}
+            "add_exclusion_constraint" => self.push(
+                OpKind::TableRebuild {
+                    table: a.name(0),
+                    what: "ADD EXCLUDE".into(),
+                },
+                call,
+            ),
+            "rename_enum_value" => self.push(
+                OpKind::RenameEnumValue {
+                    type_name: a.name(0),
+                    from: a.sym("from").unwrap_or_else(|| "?".into()),
+                    to: a.sym("to").unwrap_or_else(|| "?".into()),
+                },
+                call,
+            ),
+            "rename_schema" => self.push(
+                OpKind::RenameSchema {
+                    from: a.name(0),
+                    to: a.name(1),
+                },
+                call,
+            ),
+            "drop_schema" => self.push(
+                OpKind::DropSchema {
+                    what: format!("schema `{}`", a.name(0)),
+                },
+                call,
+            ),
             "remove_index" => {
                 let concurrently = a.sym("algorithm").as_deref() == Some("concurrently");
                 self.push(
@@ -588,6 +919,7 @@ impl Lowerer<'_> {
                 OpKind::AddForeignKey {
                     table: a.name(0),
                     not_valid: a.is_false("validate"),
+                    name: a.sym("name"),
                 },
                 call,
             ),
@@ -629,6 +961,18 @@ impl Lowerer<'_> {
                 }
             }
             "execute" => self.execute(call, &a),
+            other
+                if looks_like_ddl(other)
+                    && !UNDERSTOOD.contains(&other)
+                    && !self.own_methods.contains(other) =>
+            {
+                self.push(
+                    OpKind::UnknownCall {
+                        name: other.to_string(),
+                    },
+                    call,
+                )
+            }
             _ => {}
         }
     }
@@ -684,15 +1028,23 @@ impl Lowerer<'_> {
                     },
                     call,
                 ),
-            "change_default" => self.push(
-                OpKind::LoosenColumn {
-                    table,
-                    column: a.name(0),
-                    what: "change_default".into(),
-                },
-                call,
-            ),
-            "index" => self.add_index(call, table, &a),
+            "change_default" => {
+                let to = a.get("to").or_else(|| a.pos.get(1));
+                self.push(
+                    OpKind::LoosenColumn {
+                        table,
+                        column: a.name(0),
+                        what: "change_default".into(),
+                        sets_default: to.is_some_and(|v| v.as_nil_node().is_none()),
+                        from_none: a.get("from").is_some_and(|v| v.as_nil_node().is_some()),
+                    },
+                    call,
+                )
+            }
+            "index" => {
+                let columns = names_in(a.pos.first());
+                self.add_index(call, table, columns, &a)
+            }
             "remove_index" => {
                 let concurrently = a.sym("algorithm").as_deref() == Some("concurrently");
                 self.push(
@@ -745,6 +1097,7 @@ impl Lowerer<'_> {
                 OpKind::AddForeignKey {
                     table,
                     not_valid: a.is_false("validate"),
+                    name: a.sym("name"),
                 },
                 call,
             ),
@@ -789,6 +1142,7 @@ impl Lowerer<'_> {
                     OpKind::BulkDestroy {
                         table: model.clone(),
                         what: format!("`{model}.{name}`"),
+                        set_columns: Vec::new(),
                     },
                     call,
                 );
@@ -802,16 +1156,6 @@ impl Lowerer<'_> {
             );
         }
     }
-}
-
-/// `col IS NOT NULL` → `col`.
-pub fn not_null_check(expr: &str) -> Option<String> {
-    let up = expr
-        .trim()
-        .trim_matches(|c: char| c == '(' || c == ')' || c.is_whitespace())
-        .to_ascii_uppercase();
-    let col = up.strip_suffix("IS NOT NULL")?.trim();
-    (!col.is_empty() && !col.contains(' ')).then(|| norm_name(col))
 }
 
 impl<'pr> Visit<'pr> for Lowerer<'_> {
@@ -836,19 +1180,63 @@ impl<'pr> Visit<'pr> for Lowerer<'_> {
     fn visit_call_node(&mut self, node: &CallNode<'pr>) {
         let name = String::from_utf8_lossy(node.name().as_slice()).into_owned();
         let receiver = node.receiver();
-        // `reversible do |dir| dir.down { } end` and `revert { }`: rollback code, not checked.
-        if (name == "down" && receiver.is_some()) || name == "revert" {
-            let what = if name == "revert" {
-                "`revert`".to_string()
-            } else {
-                let r = receiver
-                    .as_ref()
-                    .map(|r| String::from_utf8_lossy(r.location().as_slice()).into_owned())
-                    .unwrap_or_default();
-                format!("`{r}.down`")
-            };
-            self.push(OpKind::NotChecked { what }, node);
+        // `reversible do |dir| dir.down { } end`: rollback code, not checked.
+        if name == "down" && receiver.is_some() {
+            let r = receiver
+                .as_ref()
+                .map(|r| String::from_utf8_lossy(r.location().as_slice()).into_owned())
+                .unwrap_or_default();
+            self.push(
+                OpKind::NotChecked {
+                    what: format!("`{r}.down`"),
+                },
+                node,
+            );
             return;
+        }
+        // `revert` runs forward: `revert OtherMigration` undoes that migration (resolved by the
+        // caller, which knows the other files), `revert { … }` undoes the block's operations.
+        if name == "revert" && receiver.is_none() {
+            for class in constant_names(node) {
+                self.push(OpKind::Revert { class }, node);
+            }
+            if node.block().is_some() {
+                let from = self.ops.len();
+                ruby_prism::visit_call_node(self, node);
+                let inner: Vec<Op> = self.ops.drain(from..).collect();
+                let line = node.location().start_line().max(1) as u32;
+                for o in inner.into_iter().rev() {
+                    if let Some(kind) = o.kind.inverse() {
+                        self.ops.push(Op { kind, line, ..o });
+                    }
+                }
+            }
+            return;
+        }
+        // Discourse drops columns and tables through helpers that first make them read-only.
+        if name == "execute_drop" {
+            let r = receiver
+                .as_ref()
+                .map(|r| String::from_utf8_lossy(r.location().as_slice()).into_owned())
+                .unwrap_or_default();
+            let a = Args::of(node);
+            if r.ends_with("ColumnDropper") {
+                let table = a.name(0);
+                for column in names_in(a.pos.get(1)) {
+                    self.push(
+                        OpKind::DropColumn {
+                            table: table.clone(),
+                            column,
+                        },
+                        node,
+                    );
+                }
+                return;
+            }
+            if r.ends_with("TableDropper") {
+                self.push(OpKind::DropTable { table: a.name(0) }, node);
+                return;
+            }
         }
         match &receiver {
             None => match name.as_str() {

@@ -27,6 +27,9 @@ pub fn json(findings: &[Finding]) -> serde_json::Value {
                 if let Some(c) = f.column {
                     v["column"] = json!(c);
                 }
+                if f.count > 1 {
+                    v["count"] = json!(f.count);
+                }
                 if let Some(a) = &f.accepted {
                     v["accepted"] = json!(a.describe());
                 }
@@ -62,7 +65,7 @@ pub fn workflow_commands(findings: &[Finding], label_prefix: &str) -> String {
 /// The message, the hint in the finding's names, the exact way to accept a blocking finding,
 /// and the rule's page.
 fn message_with_hint(f: &Finding, label_prefix: &str) -> String {
-    let mut m = f.message.clone();
+    let mut m = f.message.clone() + &f.repeat_suffix();
     let help = hint::help(f);
     if !help.is_empty() {
         m.push_str("\nSafer: ");

@@ -119,7 +119,7 @@ pub fn markdown(eval: &Evaluation, links: &ReportLinks) -> String {
                 f.rule,
                 rule_url(&f.rule.0),
                 location(f),
-                md_escape(&f.message),
+                md_escape(&(f.message.clone() + &f.repeat_suffix())),
                 md_escape(&how)
             ));
         }

@@ -66,7 +66,7 @@ pub fn uri(path: &str) -> String {
 }
 
 fn result(f: &Finding, rules: &[RuleDoc], label_prefix: &str) -> Value {
-    let mut text = f.message.clone();
+    let mut text = f.message.clone() + &f.repeat_suffix();
     let help = hint::help(f);
     if !help.is_empty() {
         text.push_str(&format!("\nSafer: {help}"));

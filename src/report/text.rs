@@ -116,7 +116,7 @@ fn level(f: &Finding) -> Level<'static> {
 }
 
 fn finding_group<'a>(f: &'a Finding, source: Option<&'a str>, opts: &TextOptions) -> Group<'a> {
-    let mut title = clean(&f.message);
+    let mut title = clean(&f.message) + &f.repeat_suffix();
     if let Some(a) = &f.accepted {
         title = format!("{} ({title})", a.describe());
     }

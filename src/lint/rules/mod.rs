@@ -178,6 +178,15 @@ pub struct Ctx<'a> {
     pub not_null_checked: HashSet<(String, String)>,
     /// Not-yet-validated not-null checks, by constraint name.
     pub pending_checks: HashMap<String, (String, String)>,
+    /// Tables this file drops (anywhere in it).
+    pub dropped_in_file: HashSet<String>,
+    /// Columns added earlier in this file: (table, column) → added with a default.
+    pub added_columns: HashMap<(String, String), bool>,
+    /// MySQL `SET foreign_key_checks = 0` is in effect.
+    pub fk_checks_off: bool,
+    /// Constraints added NOT VALID inside a transaction, so a VALIDATE in the same transaction
+    /// is seen.
+    pub not_valid_in_tx: Vec<NotValidAdd>,
 }
 
 impl<'a> Ctx<'a> {
@@ -191,6 +200,10 @@ impl<'a> Ctx<'a> {
             created: HashSet::new(),
             not_null_checked: HashSet::new(),
             pending_checks: HashMap::new(),
+            dropped_in_file: HashSet::new(),
+            added_columns: HashMap::new(),
+            fk_checks_off: false,
+            not_valid_in_tx: Vec::new(),
         }
     }
 
@@ -219,6 +232,27 @@ impl<'a> Ctx<'a> {
     /// The column's type and nullability on the base branch, when a schema dump tells it.
     pub fn column(&self, table: &str, column: &str) -> Option<&super::schema::Column> {
         self.schema.and_then(|s| s.column(table, column))
+    }
+}
+
+/// A constraint added NOT VALID inside a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotValidAdd {
+    pub tx: u32,
+    pub table: String,
+    /// Empty when unnamed.
+    pub name: String,
+    pub line: u32,
+    pub foreign_key: bool,
+}
+
+impl Ctx<'_> {
+    /// The NOT VALID add a `VALIDATE CONSTRAINT name` on `table` in transaction `tx` completes.
+    pub fn validated_in_same_tx(&self, op: &Op, table: &str, name: &str) -> Option<&NotValidAdd> {
+        let tx = op.tx?;
+        self.not_valid_in_tx
+            .iter()
+            .find(|a| a.tx == tx && a.table == table && (a.name == name || a.name.is_empty()))
     }
 }
 

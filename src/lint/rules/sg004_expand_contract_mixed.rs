@@ -39,7 +39,22 @@ pub fn describe(op: &Op) -> String {
 }
 
 fn check(ops: &[Op], cx: &Ctx) -> Vec<(usize, Hit)> {
-    let expand = ops.iter().position(Op::is_expand);
+    // Columns and indexes of a table this migration creates are part of creating it, not an
+    // expand of their own (`create_table :jobs, force: true do |t| t.integer :priority`).
+    let created: std::collections::HashSet<&str> = ops
+        .iter()
+        .filter_map(|o| match &o.kind {
+            OpKind::CreateTable { table, .. } => Some(table.as_str()),
+            _ => None,
+        })
+        .collect();
+    let part_of_create = |op: &Op| {
+        matches!(op.kind, OpKind::AddColumn { .. } | OpKind::AddIndex { .. })
+            && op.table().is_some_and(|t| created.contains(t))
+    };
+    let expand = ops
+        .iter()
+        .position(|op| op.is_expand() && !part_of_create(op));
     if cx.post_deploy {
         return ops
             .iter()

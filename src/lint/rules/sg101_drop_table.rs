@@ -25,9 +25,14 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
         OpKind::DropTable { table } if cx.existing(table) => Some(Hit::new(format!(
             "Drops table `{table}`: its data is gone for good and running code that reads it fails."
         ))),
-        OpKind::CreateTable { table, force: true } => Some(Hit::new(format!(
-            "`create_table :{table}, force:` drops `{table}` first if it exists, with its data."
-        ))),
+        // When the schema is known and has no such table, `force:` has nothing to drop.
+        OpKind::CreateTable { table, force: true }
+            if cx.schema.is_none_or(|s| s.has_table(table)) =>
+        {
+            Some(Hit::new(format!(
+                "`create_table :{table}, force:` drops `{table}` first if it exists, with its data."
+            )))
+        }
         _ => None,
     }
 }
@@ -75,5 +80,31 @@ mod tests {
         );
         let f = f.iter().find(|f| f.rule.0 == "SG101").expect("SG101");
         assert!(f.accepted.is_some());
+    }
+
+    #[test]
+    fn force_on_a_table_the_schema_does_not_have_drops_nothing() {
+        let dump = "CREATE TABLE public.users (\n    id bigint NOT NULL\n);\n";
+        let src = |t: &str| {
+            format!("class X < ActiveRecord::Migration[7.1]\n  def change\n    create_table :{t}, force: true do |t|\n      t.integer :priority\n    end\n  end\nend\n")
+        };
+        crate::lint::testing::with_schema(
+            PG,
+            "db/migrate/1_x.rb",
+            &src("delayed_jobs"),
+            "db/structure.sql",
+            dump,
+            "SG101",
+            false,
+        );
+        crate::lint::testing::with_schema(
+            PG,
+            "db/migrate/1_x.rb",
+            &src("users"),
+            "db/structure.sql",
+            dump,
+            "SG101",
+            true,
+        );
     }
 }

@@ -105,4 +105,26 @@ mod tests {
         let f = f.iter().find(|f| f.rule.0 == "SG102").expect("SG102");
         assert_eq!(f.severity, crate::model::Severity::Warning);
     }
+
+    #[test]
+    fn big_codebase_helpers_drop_columns() {
+        fires(
+            PG,
+            "db/post_migrate/1_a.rb",
+            &rails("cleanup_concurrent_column_type_change :issues, :weight"),
+            "SG102",
+        );
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("Migration::ColumnDropper.execute_drop(:users, %i[legacy old_flag])"),
+            "SG102",
+        );
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("Migration::TableDropper.execute_drop(:old_things)"),
+            "SG101",
+        );
+    }
 }

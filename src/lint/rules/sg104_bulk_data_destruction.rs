@@ -22,10 +22,24 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
-    let OpKind::BulkDestroy { table, what } = &op.kind else {
+    let OpKind::BulkDestroy {
+        table,
+        what,
+        set_columns,
+    } = &op.kind
+    else {
         return None;
     };
     if table != "?" && !cx.existing(table) {
+        return None;
+    }
+    // An UPDATE that only fills columns this migration added destroys nothing: it is a backfill
+    // (SG503's concern), e.g. `UPDATE t SET seq = mod(id, 16384)` after `add_column :t, :seq`.
+    if !set_columns.is_empty()
+        && set_columns
+            .iter()
+            .all(|c| cx.added_columns.contains_key(&(table.clone(), c.clone())))
+    {
         return None;
     }
     Some(Hit::new(format!(
@@ -70,5 +84,20 @@ mod tests {
             &rails("Session.where(stale: true).in_batches(of: 1000).delete_all"),
             "SG104",
         );
+    }
+
+    #[test]
+    fn filling_a_column_added_in_this_migration_destroys_nothing() {
+        // Real shape: openstreetmap-website 024_order_relation_members.rb.
+        let src = "add_column(:relation_members, :sequence_id, :integer, :default => 0, :null => false)\nexecute(\"update relation_members set sequence_id = mod(member_id, 16384)\")";
+        silent(PG, "db/migrate/1_a.rb", &rails(src), "SG104");
+        fires(PG, "db/migrate/1_a.rb", &rails(src), "SG503");
+        fires(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN n int;\nUPDATE t SET n = 1, old = NULL;",
+            "SG104",
+        );
+        fires(MY, "a.sql", "UPDATE t SET n = 1;", "SG104");
     }
 }

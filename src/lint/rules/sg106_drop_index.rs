@@ -31,14 +31,19 @@ fn check(ops: &[Op], cx: &Ctx) -> Vec<(usize, Hit)> {
     ops.iter()
         .enumerate()
         .filter_map(|(i, op)| match &op.kind {
-            OpKind::DropIndex { table, .. } if cx.existing(table) => Some((
+            // An index of a table the migration drops goes with the table (SG101 reports that).
+            OpKind::DropIndex { table, .. }
+                if cx.existing(table) && !cx.dropped_in_file.contains(table) =>
+            {
+                Some((
                 i,
                 Hit::new(if table == "?" {
                     "Drops an index and adds no replacement in this migration.".to_string()
                 } else {
                     format!("Drops an index of `{table}` and adds no replacement in this migration.")
                 }),
-            )),
+                ))
+            }
             _ => None,
         })
         .collect()
@@ -69,5 +74,16 @@ mod tests {
             "ALTER TABLE users ADD INDEX idx_email2 (email, id), DROP INDEX idx_email;",
             "SG106",
         );
+    }
+
+    #[test]
+    fn index_of_a_table_dropped_in_the_same_migration() {
+        // Real shape: openstreetmap-website 20240724194738_drop_oauth1_tables.rb.
+        let src = crate::lint::testing::rails(
+            "remove_index :oauth_nonces, [:nonce, :timestamp], :unique => true\ndrop_table :oauth_nonces",
+        );
+        crate::lint::testing::silent(crate::lint::testing::PG, "db/migrate/1_a.rb", &src, "SG106");
+        crate::lint::testing::silent(crate::lint::testing::PG, "db/migrate/1_a.rb", &src, "SG402");
+        crate::lint::testing::fires(crate::lint::testing::PG, "db/migrate/1_a.rb", &src, "SG101");
     }
 }

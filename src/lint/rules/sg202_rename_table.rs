@@ -21,6 +21,11 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
+    if let OpKind::RenameSchema { from, to } = &op.kind {
+        return Some(Hit::new(format!(
+            "Renames schema `{from}` to `{to}`: running code still queries the tables in `{from}`."
+        )));
+    }
     let OpKind::RenameTable { from, to } = &op.kind else {
         return None;
     };
@@ -62,6 +67,22 @@ mod tests {
             PG,
             "db/migrate/1_a.rb",
             &rails("create_table :accounts do |t|\nend"),
+            "SG202",
+        );
+    }
+
+    #[test]
+    fn rename_schema() {
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("rename_schema :legacy, :archive"),
+            "SG202",
+        );
+        fires(
+            PG,
+            "a.sql",
+            "ALTER SCHEMA legacy RENAME TO archive;",
             "SG202",
         );
     }

@@ -272,4 +272,14 @@ mod tests {
         assert!(super::crosses_size(true, 8, 9).is_some());
         assert!(super::crosses_size(true, 9, 16).is_none());
     }
+
+    #[test]
+    fn rails_rename_enum_value() {
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("rename_enum_value :mood, from: \"sad\", to: \"unhappy\""),
+            "SG206",
+        );
+    }
 }

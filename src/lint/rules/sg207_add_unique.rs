@@ -26,12 +26,20 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
     let OpKind::AddIndex {
         table,
         unique: true,
+        columns,
         ..
     } = &op.kind
     else {
         return None;
     };
-    cx.existing(table).then(|| {
+    // A column added earlier in this migration without a default is NULL in every row, and NULLs
+    // never collide; old code does not know the column, so it cannot write duplicates either.
+    let new_column = columns
+        .iter()
+        .any(|c| cx.added_columns.get(&(table.clone(), c.clone())) == Some(&false));
+    // The same unique index already exists (a rebuild under a new name): nothing new to fail.
+    let already_unique = cx.schema.is_some_and(|s| s.has_unique(table, columns));
+    (cx.existing(table) && !new_column && !already_unique).then(|| {
         Hit::new(format!(
             "Adds a unique index on `{table}`: existing duplicates make it fail, and old code can \
              still insert them."
@@ -74,6 +82,43 @@ mod tests {
             "a.sql",
             "ALTER TABLE users ADD INDEX i (email);",
             "SG207",
+        );
+    }
+
+    #[test]
+    fn unique_on_a_column_added_in_this_migration_is_fine() {
+        // Real shape (openstreetmap-website style): add a column, then a unique index on it.
+        silent(PG, "db/migrate/1_a.rb", &rails("add_column :users, :auth_uid, :string\nadd_index :users, [:auth_provider, :auth_uid], unique: true, algorithm: :concurrently"), "SG207");
+        // With a default every row holds the same value: the index would fail.
+        fires(PG, "db/migrate/1_a.rb", &rails("add_column :users, :code, :string, default: \"x\"\nadd_index :users, :code, unique: true"), "SG207");
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("add_unique_constraint :users, [:email]"),
+            "SG207",
+        );
+    }
+
+    #[test]
+    fn an_existing_unique_index_on_the_same_columns_is_no_news() {
+        let dump = "CREATE TABLE public.users (\n    id bigint NOT NULL,\n    email character varying\n);\nCREATE UNIQUE INDEX index_users_on_email ON public.users USING btree (email);\n";
+        crate::lint::testing::with_schema(
+            PG,
+            "a.sql",
+            "CREATE UNIQUE INDEX CONCURRENTLY users_email_v2 ON users (email);",
+            "db/structure.sql",
+            dump,
+            "SG207",
+            false,
+        );
+        crate::lint::testing::with_schema(
+            PG,
+            "a.sql",
+            "CREATE UNIQUE INDEX CONCURRENTLY users_id_email ON users (id, email);",
+            "db/structure.sql",
+            dump,
+            "SG207",
+            true,
         );
     }
 }

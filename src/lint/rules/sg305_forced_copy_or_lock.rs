@@ -62,4 +62,32 @@ mod tests {
             "SG305",
         );
     }
+
+    #[test]
+    fn rails_options_on_any_call() {
+        fires(
+            MY,
+            "db/migrate/1_a.rb",
+            &rails("add_index :t, :c, algorithm: :copy"),
+            "SG305",
+        );
+        fires(
+            MY,
+            "db/migrate/1_a.rb",
+            &rails("add_index :t, :c, lock: :shared"),
+            "SG305",
+        );
+        fires(
+            MY,
+            "db/migrate/1_a.rb",
+            &rails("add_reference :t, :user, lock: :exclusive"),
+            "SG305",
+        );
+        silent(
+            MY,
+            "db/migrate/1_a.rb",
+            &rails("add_index :t, :c, algorithm: :inplace, lock: :none"),
+            "SG305",
+        );
+    }
 }

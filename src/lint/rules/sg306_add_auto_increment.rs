@@ -61,4 +61,26 @@ mod tests {
             "SG306",
         );
     }
+
+    #[test]
+    fn rails_serial_types() {
+        fires(
+            MY,
+            "db/migrate/1_a.rb",
+            &rails("add_column :t, :n, :serial"),
+            "SG306",
+        );
+        fires(
+            MY,
+            "db/migrate/1_a.rb",
+            &rails("add_column :t, :id, :primary_key"),
+            "SG306",
+        );
+        silent(
+            MY,
+            "db/migrate/1_a.rb",
+            &rails("add_column :t, :n, :integer"),
+            "SG306",
+        );
+    }
 }

@@ -1,4 +1,5 @@
-//! SG307 add-stored-generated (MySQL): a STORED generated column copies the table.
+//! SG307 add-stored-generated: a STORED generated column copies (MySQL) or rewrites (PostgreSQL)
+//! the table.
 
 use super::{Ctx, Hit, Rule};
 use crate::lint::op::{Op, OpKind};
@@ -10,11 +11,11 @@ pub const RULE: Rule = Rule {
         id: "SG307",
         name: "add-stored-generated",
         severity: Severity::Error,
-        dialects: "my",
-        why:
-            "Adding a STORED generated column computes it for every row with a table copy; DML is \
-              blocked meanwhile.",
-        hint: "Use a VIRTUAL generated column (optionally indexed), or an OSC tool.",
+        dialects: "my, pg",
+        why: "Adding a STORED generated column computes it for every row: MySQL copies the table \
+              with DML blocked, PostgreSQL rewrites it under ACCESS EXCLUSIVE.",
+        hint: "Use a VIRTUAL generated column (MySQL, PostgreSQL 18), or add a plain column, \
+               backfill it in batches and keep it current with a trigger.",
     },
     op: Some(check),
     file: None,
@@ -30,16 +31,24 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
     else {
         return None;
     };
-    (cx.mysql() && cx.existing(table)).then(|| {
+    if !cx.existing(table) {
+        return None;
+    }
+    Some(if cx.mysql() {
         Hit::new(format!(
             "Adds STORED generated column `{table}.{column}`: the table is copied with DML blocked."
+        ))
+    } else {
+        Hit::new(format!(
+            "Adds STORED generated column `{table}.{column}`: PostgreSQL rewrites the table to \
+             compute it, under ACCESS EXCLUSIVE."
         ))
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::testing::{fires, rails, silent, MY};
+    use crate::lint::testing::{fires, rails, silent, MY, PG};
 
     #[test]
     fn stored() {
@@ -54,6 +63,22 @@ mod tests {
             MY,
             "a.sql",
             "ALTER TABLE t ADD COLUMN total int AS (a + b) VIRTUAL;",
+            "SG307",
+        );
+    }
+
+    #[test]
+    fn postgres_stored_generated_rewrites() {
+        fires(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN total numeric GENERATED ALWAYS AS (a + b) STORED;",
+            "SG307",
+        );
+        silent(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN total numeric;",
             "SG307",
         );
     }

@@ -93,4 +93,39 @@ mod tests {
         let safe = "class AddIdx < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :users, :email, algorithm: :concurrently\n  end\nend\n";
         silent(PG, "db/migrate/1_a.rb", safe, "SG401");
     }
+
+    #[test]
+    fn gitlab_concurrent_helpers() {
+        silent(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("add_concurrent_index :issues, :weight"),
+            "SG401",
+        );
+        silent(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("remove_concurrent_index :issues, :weight"),
+            "SG402",
+        );
+        silent(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("add_concurrent_foreign_key :issues, :projects, column: :project_id"),
+            "SG404",
+        );
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("change_column_type_concurrently :issues, :weight, :bigint"),
+            "SG503",
+        );
+        // Inline UNIQUE on ADD COLUMN builds its index in place.
+        fires(
+            PG,
+            "a.sql",
+            "ALTER TABLE users ADD COLUMN code text UNIQUE;",
+            "SG401",
+        );
+    }
 }

@@ -27,7 +27,9 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
     else {
         return None;
     };
-    (cx.postgres() && cx.existing(table)).then(|| {
+    // Dropping the index of a table the migration drops anyway adds no lock of its own worth
+    // reporting: DROP TABLE takes the same ACCESS EXCLUSIVE (SG101 reports it).
+    (cx.postgres() && cx.existing(table) && !cx.dropped_in_file.contains(table)).then(|| {
         Hit::new(
             "Drops an index without CONCURRENTLY: the table is locked against reads and writes.",
         )
@@ -42,5 +44,21 @@ mod tests {
     fn drop_index() {
         fires(PG, "a.sql", "DROP INDEX idx_email;", "SG402");
         silent(PG, "a.sql", "DROP INDEX CONCURRENTLY idx_email;", "SG402");
+    }
+
+    #[test]
+    fn concurrently_if_exists() {
+        silent(
+            PG,
+            "a.sql",
+            "DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;",
+            "SG402",
+        );
+        fires(
+            PG,
+            "a.sql",
+            "DROP INDEX IF EXISTS users_email_idx;",
+            "SG402",
+        );
     }
 }

@@ -51,4 +51,26 @@ mod tests {
         let safe = "CREATE UNIQUE INDEX CONCURRENTLY t_pk2 ON t (id, tenant_id);\nALTER TABLE t DROP CONSTRAINT t_pkey, ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_pk2;";
         silent(PG, "a.sql", safe, "SG406");
     }
+
+    #[test]
+    fn inline_primary_key_and_rails_primary_key_type() {
+        fires(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD COLUMN id bigserial PRIMARY KEY;",
+            "SG406",
+        );
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &crate::lint::testing::rails("add_column :t, :id, :primary_key"),
+            "SG406",
+        );
+        silent(
+            PG,
+            "a.sql",
+            "ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_id_idx;",
+            "SG406",
+        );
+    }
 }

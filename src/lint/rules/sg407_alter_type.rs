@@ -117,4 +117,76 @@ mod tests {
             "SG407",
         );
     }
+
+    #[test]
+    fn safe_widenings_need_no_rewrite() {
+        let dump = "CREATE TABLE public.t (\n    name character varying(50),\n    note text,\n    tag public.citext,\n    price numeric(10,2),\n    at timestamp(3) without time zone,\n    span interval(2),\n    net cidr,\n    n integer\n);\n";
+        for (sql, rewrites) in [
+            ("ALTER TABLE t ALTER COLUMN name TYPE varchar(80);", false),
+            ("ALTER TABLE t ALTER COLUMN name TYPE text;", false),
+            ("ALTER TABLE t ALTER COLUMN note TYPE citext;", false),
+            (
+                "ALTER TABLE t ALTER COLUMN price TYPE numeric(12,2);",
+                false,
+            ),
+            ("ALTER TABLE t ALTER COLUMN price TYPE numeric(12,3);", true),
+            ("ALTER TABLE t ALTER COLUMN at TYPE timestamp(6);", false),
+            ("ALTER TABLE t ALTER COLUMN at TYPE timestamp(0);", true),
+            ("ALTER TABLE t ALTER COLUMN span TYPE interval(6);", false),
+            ("ALTER TABLE t ALTER COLUMN net TYPE inet;", false),
+            ("ALTER TABLE t ALTER COLUMN n TYPE bigint;", true),
+        ] {
+            with_schema(
+                PG,
+                "a.sql",
+                sql,
+                "db/structure.sql",
+                dump,
+                "SG407",
+                rewrites,
+            );
+        }
+    }
+
+    #[test]
+    fn rails_string_is_unbounded_varchar_on_postgres() {
+        let dump = "ActiveRecord::Schema[7.1].define(version: 1) do\n  enable_extension \"plpgsql\"\n  create_table \"users\" do |t|\n    t.string \"name\"\n    t.string \"code\", limit: 10\n  end\nend\n";
+        // Same type, only null/default change: no type change.
+        with_schema(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("change_column :users, :name, :string, null: false"),
+            "db/schema.rb",
+            dump,
+            "SG407",
+            false,
+        );
+        with_schema(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("change_column :users, :code, :string"),
+            "db/schema.rb",
+            dump,
+            "SG407",
+            false,
+        );
+        with_schema(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("change_column :users, :name, :text"),
+            "db/schema.rb",
+            dump,
+            "SG407",
+            false,
+        );
+        with_schema(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails("change_column :users, :name, :integer"),
+            "db/schema.rb",
+            dump,
+            "SG407",
+            true,
+        );
+    }
 }

@@ -33,7 +33,7 @@ fn check(op: &Op, cx: &Ctx) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::testing::{fires, silent, PG};
+    use crate::lint::testing::{fires, rails, silent, PG};
 
     #[test]
     fn maintenance() {
@@ -47,5 +47,33 @@ mod tests {
         );
         silent(PG, "a.sql", "REINDEX TABLE CONCURRENTLY accounts;", "SG410");
         silent(PG, "a.sql", "VACUUM ANALYZE accounts;", "SG410");
+    }
+
+    #[test]
+    fn logged_exclude_and_known_forms() {
+        fires(PG, "a.sql", "ALTER TABLE accounts SET LOGGED;", "SG410");
+        fires(PG, "a.sql", "ALTER TABLE accounts SET UNLOGGED;", "SG410");
+        fires(PG, "a.sql", "ALTER TABLE rooms ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);", "SG410");
+        fires(
+            PG,
+            "db/migrate/1_a.rb",
+            &rails(
+                "add_exclusion_constraint :rooms, \"room WITH =, during WITH &&\", using: :gist",
+            ),
+            "SG410",
+        );
+        fires(PG, "a.sql", "REINDEX INDEX accounts_pkey;", "SG410");
+        silent(
+            PG,
+            "a.sql",
+            "REINDEX INDEX CONCURRENTLY accounts_pkey;",
+            "SG410",
+        );
+        silent(
+            PG,
+            "a.sql",
+            "ALTER TABLE accounts SET (fillfactor = 70);",
+            "SG410",
+        );
     }
 }

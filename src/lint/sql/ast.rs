@@ -3,7 +3,7 @@
 
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableAlgorithm, AlterTableLock, AlterTableOperation, ColumnDef,
-    ColumnOption, ObjectType, RenameTableNameKind, Statement,
+    ColumnOption, Expr, ObjectType, RenameTableNameKind, Statement,
 };
 
 use super::keywords::{classify, clause_ops, tokenize};
@@ -37,6 +37,14 @@ pub fn lower(stmt: &Statement) -> Vec<OpKind> {
             unique: ci.unique,
             concurrently: ci.concurrently,
             kind: IndexKind::Plain,
+            columns: ci
+                .columns
+                .iter()
+                .filter_map(|c| match &c.column.expr {
+                    Expr::Identifier(id) => Some(norm_name(&id.value)),
+                    _ => None,
+                })
+                .collect(),
         }],
         Statement::Drop {
             object_type, names, ..
@@ -67,6 +75,7 @@ pub fn lower(stmt: &Statement) -> Vec<OpKind> {
             .map(|t| OpKind::BulkDestroy {
                 table: norm_name(&t.name.to_string()),
                 what: "TRUNCATE".into(),
+                set_columns: Vec::new(),
             })
             .collect(),
         Statement::Delete(d) if d.selection.is_some() => vec![OpKind::Backfill {
@@ -99,36 +108,72 @@ pub fn lower(stmt: &Statement) -> Vec<OpKind> {
     }
 }
 
-fn column_def(table: &str, c: &ColumnDef, positioned: bool) -> OpKind {
+fn column_def(table: &str, c: &ColumnDef, positioned: bool) -> Vec<OpKind> {
     let rendered = c.to_string().to_ascii_uppercase();
     let ty = c.data_type.to_string().to_ascii_lowercase();
+    let column = norm_name(&c.name.value);
     let mut not_null = false;
     let mut default = None;
     let mut stored = false;
+    // Inline constraints build or check as their ALTER TABLE … ADD forms do.
+    let mut extra = Vec::new();
     for o in &c.options {
         match &o.option {
             ColumnOption::NotNull => not_null = true,
-            ColumnOption::Unique {
-                is_primary: true, ..
-            } => not_null = true,
+            ColumnOption::Unique { is_primary, .. } => {
+                if *is_primary {
+                    not_null = true;
+                    extra.push(OpKind::AddPrimaryKey {
+                        table: table.to_string(),
+                        using_index: false,
+                    });
+                } else {
+                    extra.push(OpKind::AddIndex {
+                        table: table.to_string(),
+                        unique: true,
+                        concurrently: false,
+                        kind: IndexKind::Plain,
+                        columns: vec![column.clone()],
+                    });
+                }
+            }
+            ColumnOption::ForeignKey { .. } => extra.push(OpKind::AddForeignKey {
+                table: table.to_string(),
+                not_valid: false,
+                name: Some(super::keywords::INLINE_FK.into()),
+            }),
+            ColumnOption::Check(e) => extra.push(OpKind::AddCheck {
+                table: table.to_string(),
+                name: o.name.as_ref().map(|n| norm_name(&n.value)),
+                not_valid: false,
+                not_null_column: crate::lint::expr::not_null_check(&e.to_string()),
+            }),
             ColumnOption::Default(e) => default = Some(e.to_string()),
-            ColumnOption::Generated { .. } => stored = rendered.contains("STORED"),
+            ColumnOption::Generated { .. } => {
+                stored = rendered.contains("STORED");
+                // An identity column is filled from its sequence, row by row, like a serial.
+                if rendered.contains("IDENTITY") && default.is_none() {
+                    default = Some("nextval(identity)".into());
+                }
+            }
             _ => {}
         }
     }
     if default.is_none() && ty.ends_with("serial") {
         default = Some("nextval(serial)".into());
     }
-    OpKind::AddColumn {
+    let mut ops = vec![OpKind::AddColumn {
         table: table.to_string(),
-        column: norm_name(&c.name.value),
+        column,
         not_null,
         default,
         auto_increment: rendered.contains("AUTO_INCREMENT"),
         stored_generated: stored,
         positioned,
         ty: Some(ty),
-    }
+    }];
+    ops.extend(extra);
+    ops
 }
 
 fn not_null_in(options: &[ColumnOption]) -> bool {
@@ -151,9 +196,7 @@ fn alter_op(table: &str, op: &AlterTableOperation) -> Vec<OpKind> {
             column_def: c,
             column_position,
             ..
-        } => {
-            vec![column_def(table, c, column_position.is_some())]
-        }
+        } => column_def(table, c, column_position.is_some()),
         AlterTableOperation::DropColumn { column_names, .. } => column_names
             .iter()
             .map(|c| OpKind::DropColumn {
@@ -220,13 +263,20 @@ fn alter_op(table: &str, op: &AlterTableOperation) -> Vec<OpKind> {
                         table: t(),
                         column,
                         what: "DROP NOT NULL".into(),
+                        sets_default: false,
+                        from_none: false,
                     }]
                 }
-                AlterColumnOperation::SetDefault { .. } => {
+                AlterColumnOperation::SetDefault { value } => {
                     vec![OpKind::LoosenColumn {
                         table: t(),
                         column,
                         what: "SET DEFAULT".into(),
+                        sets_default: !matches!(
+                            value,
+                            Expr::Value(v) if v.value == sqlparser::ast::Value::Null
+                        ),
+                        from_none: false,
                     }]
                 }
                 AlterColumnOperation::DropDefault => {
@@ -234,6 +284,8 @@ fn alter_op(table: &str, op: &AlterTableOperation) -> Vec<OpKind> {
                         table: t(),
                         column,
                         what: "DROP DEFAULT".into(),
+                        sets_default: false,
+                        from_none: false,
                     }]
                 }
                 AlterColumnOperation::SetDataType { data_type, .. } => vec![OpKind::ChangeColumn {

@@ -3,8 +3,8 @@
 //! clauses. It knows the risky keywords, not the grammar, and says when it does not recognise a
 //! statement rather than guessing.
 
+use crate::lint::expr::not_null_check;
 use crate::lint::op::{norm_name, IndexKind, OpKind};
-use crate::lint::rails::not_null_check;
 
 /// A token: words are upper-cased (raw kept), strings unquoted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,7 +205,15 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
             if c.eat("TYPE") {
                 return Some(alter_type(&mut c));
             }
+            if c.eat("SCHEMA") {
+                let from = c.name();
+                if c.eat("RENAME") && c.eat("TO") {
+                    return Some(vec![OpKind::RenameSchema { from, to: c.name() }]);
+                }
+                return Some(Vec::new());
+            }
             if !c.eat("TABLE") {
+                // ALTER SEQUENCE / MATERIALIZED VIEW / FUNCTION …: no table data is touched.
                 return Some(Vec::new());
             }
             c.skip_words(&["IF", "EXISTS", "ONLY"]);
@@ -250,6 +258,7 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
             vec![OpKind::BulkDestroy {
                 table,
                 what: "TRUNCATE".into(),
+                set_columns: Vec::new(),
             }]
         }
         "DELETE" => {
@@ -263,6 +272,7 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
                 vec![OpKind::BulkDestroy {
                     table,
                     what: "DELETE without WHERE".into(),
+                    set_columns: Vec::new(),
                 }]
             }
         }
@@ -274,9 +284,29 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
                     what: "UPDATE".into(),
                 }]
             } else {
+                // `SET a = …, b = …`: the columns before each top-level `=`.
+                let mut set_columns = Vec::new();
+                let mut depth = 0;
+                let after_set = toks.iter().skip_while(|t| !t.is("SET")).skip(1);
+                let mut prev: Option<&Tok> = None;
+                for t in after_set {
+                    match t {
+                        Tok::Punct('(') => depth += 1,
+                        Tok::Punct(')') => depth -= 1,
+                        Tok::Punct('=') if depth == 0 => {
+                            if let Some(Tok::Word { raw, .. }) = prev {
+                                set_columns.push(norm_name(raw));
+                            }
+                        }
+                        Tok::Word { up, .. } if depth == 0 && up == "FROM" => break,
+                        _ => {}
+                    }
+                    prev = Some(t);
+                }
                 vec![OpKind::BulkDestroy {
                     table,
                     what: "UPDATE without WHERE".into(),
+                    set_columns,
                 }]
             }
         }
@@ -313,10 +343,31 @@ pub fn classify(text: &str) -> Option<Vec<OpKind>> {
             }]
         }
         "REINDEX" if !toks.iter().any(|t| t.is("CONCURRENTLY")) => {
+            let table = toks
+                .iter()
+                .rev()
+                .find(|t| matches!(t, Tok::Word { .. }))
+                .map(|t| norm_name(&t.raw()))
+                .unwrap_or_else(|| "?".into());
             vec![OpKind::TableRebuild {
-                table: "?".into(),
+                table,
                 what: "REINDEX".into(),
             }]
+        }
+        // MySQL: foreign keys added while checks are off are added in place, unchecked.
+        "SET" if toks.iter().any(|t| t.is("FOREIGN_KEY_CHECKS")) => {
+            let enabled = toks
+                .iter()
+                .skip_while(|t| !t.is("FOREIGN_KEY_CHECKS"))
+                .find_map(|t| match t {
+                    Tok::Word { up, .. } if up != "FOREIGN_KEY_CHECKS" => {
+                        Some(!(up == "0" || up == "OFF" || up == "FALSE"))
+                    }
+                    Tok::Str(s) => Some(!(s == "0" || s.eq_ignore_ascii_case("off"))),
+                    _ => None,
+                })
+                .unwrap_or(true);
+            vec![OpKind::ForeignKeyChecks { enabled }]
         }
         w if HARMLESS.contains(&w) => Vec::new(),
         _ => return None,
@@ -384,11 +435,13 @@ fn create(c: &mut Cur<'_>) -> Vec<OpKind> {
         }
         c.eat("ONLY");
         let table = c.name();
+        let columns = paren_columns(&c.t[c.i.min(c.t.len())..]);
         return vec![OpKind::AddIndex {
             table,
             unique,
             concurrently,
             kind,
+            columns,
         }];
     }
     Vec::new()
@@ -461,7 +514,11 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
                     }];
                 }
                 if c.eat("FOREIGN") {
-                    return vec![OpKind::AddForeignKey { table, not_valid }];
+                    return vec![OpKind::AddForeignKey {
+                        table,
+                        not_valid,
+                        name: name_of_constraint,
+                    }];
                 }
                 if c.eat("CHECK") {
                     let expr: Vec<String> = clause[c.i..].iter().map(Tok::raw).collect();
@@ -483,6 +540,7 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
                         unique: false,
                         concurrently: false,
                         kind: IndexKind::Fulltext,
+                        columns: paren_columns(clause),
                     }];
                 }
                 if c.eat("SPATIAL") {
@@ -491,6 +549,7 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
                         unique: false,
                         concurrently: false,
                         kind: IndexKind::Spatial,
+                        columns: paren_columns(clause),
                     }];
                 }
                 if has_seq("USING", "INDEX") && !has("PRIMARY") {
@@ -504,9 +563,17 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
                         unique,
                         concurrently: false,
                         kind: IndexKind::Plain,
+                        columns: paren_columns(clause),
                     }];
                 }
-                if c.eat("PARTITION") || c.eat("EXCLUDE") {
+                if c.eat("EXCLUDE") {
+                    // Builds its index under ACCESS EXCLUSIVE (SG410).
+                    return vec![OpKind::TableRebuild {
+                        table,
+                        what: "ADD EXCLUDE".into(),
+                    }];
+                }
+                if c.eat("PARTITION") {
                     return Vec::new();
                 }
             }
@@ -529,16 +596,50 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
                         .join("")
                 })
                 .or_else(|| serial.then(|| "nextval(serial)".to_string()));
-            vec![OpKind::AddColumn {
-                table,
-                column,
+            // An identity column is filled from its sequence, row by row, like a serial.
+            let default = default.or_else(|| has("IDENTITY").then(|| "nextval(identity)".into()));
+            let mut ops = vec![OpKind::AddColumn {
+                table: table.clone(),
+                column: column.clone(),
                 not_null: has_seq("NOT", "NULL") || has_seq("PRIMARY", "KEY"),
                 default,
                 auto_increment: has("AUTO_INCREMENT"),
                 stored_generated: has("STORED") && (has("AS") || has("GENERATED")),
                 positioned: has("FIRST") || has("AFTER"),
                 ty: type_text(rest),
-            }]
+            }];
+            // Inline constraints build or check as their ALTER TABLE … ADD forms do.
+            if has("REFERENCES") {
+                ops.push(OpKind::AddForeignKey {
+                    table: table.clone(),
+                    not_valid: false,
+                    name: Some(INLINE_FK.into()),
+                });
+            }
+            if has_seq("PRIMARY", "KEY") {
+                ops.push(OpKind::AddPrimaryKey {
+                    table: table.clone(),
+                    using_index: false,
+                });
+            } else if has("UNIQUE") {
+                ops.push(OpKind::AddIndex {
+                    table: table.clone(),
+                    unique: true,
+                    concurrently: false,
+                    kind: IndexKind::Plain,
+                    columns: vec![column.clone()],
+                });
+            }
+            if let Some(p) = rest.iter().position(|t| t.is("CHECK")) {
+                let expr: Vec<String> = rest[p + 1..].iter().map(Tok::raw).collect();
+                ops.push(OpKind::AddCheck {
+                    table,
+                    name: None,
+                    not_valid: false,
+                    not_null_column: not_null_check(&expr.join(" ")),
+                });
+            }
+            ops
         }
         "DROP" => {
             if c.eat("PRIMARY") {
@@ -641,9 +742,12 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
                     table,
                     column,
                     what: "DROP NOT NULL".into(),
+                    sets_default: false,
+                    from_none: false,
                 }]
             } else if has("DEFAULT") {
-                let what = if has("DROP") {
+                let dropped = has("DROP");
+                let what = if dropped {
                     "DROP DEFAULT"
                 } else {
                     "SET DEFAULT"
@@ -652,6 +756,8 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
                     table,
                     column,
                     what: what.into(),
+                    sets_default: !dropped && !has_seq("DEFAULT", "NULL"),
+                    from_none: false,
                 }]
             } else if let Some(p) = clause.iter().position(|t| t.is("TYPE")) {
                 let ty = type_text(&clause[p + 1..]);
@@ -666,6 +772,18 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
             }
         }
         "CONVERT" => vec![OpKind::ConvertCharset { table }],
+        // PostgreSQL: SET LOGGED/UNLOGGED and SET TABLESPACE rewrite the table under ACCESS
+        // EXCLUSIVE; other SET clauses (storage parameters, schema) do not.
+        "SET" if has("LOGGED") || has("UNLOGGED") || has("TABLESPACE") => {
+            let what = clause
+                .iter()
+                .take(2)
+                .map(Tok::raw)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_uppercase();
+            vec![OpKind::TableRebuild { table, what }]
+        }
         "DEFAULT" | "CHARACTER" | "CHARSET" | "COLLATE" => vec![OpKind::TableCharset { table }],
         "ALGORITHM" => {
             if has("COPY") {
@@ -706,6 +824,44 @@ pub fn clause_ops(table: &str, clause: &[Tok]) -> Vec<OpKind> {
         }
         _ => Vec::new(),
     }
+}
+
+/// The name [`clause_ops`] gives an inline `REFERENCES` foreign key, which MySQL ignores.
+pub const INLINE_FK: &str = "<inline>";
+
+/// Plain column names in the first parenthesised list of `toks` (`(a, b DESC)` → a, b);
+/// expressions are left out.
+fn paren_columns(toks: &[Tok]) -> Vec<String> {
+    let Some(open) = toks.iter().position(|t| *t == Tok::Punct('(')) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut part: Vec<&Tok> = Vec::new();
+    for t in &toks[open + 1..] {
+        match t {
+            Tok::Punct('(') => depth += 1,
+            Tok::Punct(')') if depth == 0 => break,
+            Tok::Punct(')') => depth -= 1,
+            Tok::Punct(',') if depth == 0 => {
+                if let Some(Tok::Word { raw, .. }) = part.first() {
+                    if part.len() <= 2 {
+                        out.push(norm_name(raw));
+                    }
+                }
+                part.clear();
+                continue;
+            }
+            _ => {}
+        }
+        part.push(t);
+    }
+    if let Some(Tok::Word { raw, .. }) = part.first() {
+        if part.len() <= 2 {
+            out.push(norm_name(raw));
+        }
+    }
+    out
 }
 
 /// Words that end a column type / default expression.

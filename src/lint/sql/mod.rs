@@ -12,7 +12,7 @@ use sqlparser::ast::Statement;
 use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::{Parser, ParserError};
 
-use super::op::{Op, OpKind};
+use super::op::{self, Op, OpKind};
 use crate::model::Dialect;
 
 /// How deep dynamic SQL nests (a string inside a procedure inside a DO block…) before we stop.
@@ -22,6 +22,8 @@ const RECURSION_LIMIT: usize = 48;
 
 struct State {
     in_tx: bool,
+    /// Id of the current (or last) explicit transaction; ops in one share it.
+    tx: u32,
     /// A string holding DDL was reported; a later `PREPARE … FROM @var` runs it.
     string_ddl_seen: bool,
 }
@@ -31,6 +33,7 @@ struct State {
 pub fn lower(text: &str, dialect: Dialect, first_line: u32, next_group: &mut usize) -> Vec<Op> {
     let mut st = State {
         in_tx: false,
+        tx: 0,
         string_ddl_seen: false,
     };
     let mut out = Vec::new();
@@ -58,9 +61,78 @@ fn parse(text: &str, dialect: Dialect) -> Result<Vec<Statement>, ParserError> {
     .unwrap_or_else(|_| Err(ParserError::ParserError("parser panicked".into())))
 }
 
+/// Statements longer than this are not given to sqlparser, whose tokens and AST take about a
+/// hundred times the statement's size (a 7.7 MB INSERT took 838 MiB): data statements are
+/// classified by their first words, anything else is reported unparsed.
+const MAX_PARSED_STATEMENT: usize = 256 * 1024;
+
+/// `text` cut to at most `max` bytes, on a character boundary.
+pub fn prefix_str(text: &str, max: usize) -> &str {
+    prefix(text, max)
+}
+
+fn prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// True when `word` (upper-case ASCII) appears in `text` as a whole word, outside quotes;
+/// a scan without allocation, for statements too large to tokenize.
+fn has_word(text: &str, word: &str) -> bool {
+    let b = text.as_bytes();
+    let w = word.as_bytes();
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == b'\'' || c == b'"' || c == b'`' => quote = Some(c),
+            None if (i == 0 || !is_word(b[i - 1]))
+                && b.len() >= i + w.len()
+                && b[i..i + w.len()].eq_ignore_ascii_case(w)
+                && b.get(i + w.len()).is_none_or(|&n| !is_word(n)) =>
+            {
+                return true
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// PostgreSQL statements sqlparser rejects that the keyword classifier reads completely, so a
+/// parse failure says nothing the classifier did not understand (no SG901).
+fn fully_classified(words: &[String]) -> bool {
+    let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    matches!(
+        (w(0), w(1)),
+        ("REINDEX", _)
+            | ("VACUUM", _)
+            | ("CLUSTER", _)
+            | ("LOCK", _)
+            | ("DROP", "INDEX")
+            | ("ALTER", "SEQUENCE" | "MATERIALIZED" | "SCHEMA" | "TYPE")
+            | ("REFRESH", "MATERIALIZED")
+    ) || (w(0) == "ALTER"
+        && w(1) == "TABLE"
+        && words
+            .iter()
+            .any(|x| matches!(x.as_str(), "LOGGED" | "UNLOGGED" | "USING" | "TABLESPACE")))
+}
+
 /// The first few words of a statement, upper-cased.
 fn lead_words(text: &str, n: usize) -> Vec<String> {
-    keywords::tokenize(text.get(..text.len().min(400)).unwrap_or(text))
+    keywords::tokenize(prefix(text, 400))
         .into_iter()
         .filter_map(|t| match t {
             keywords::Tok::Word { up, .. } => Some(up),
@@ -71,7 +143,10 @@ fn lead_words(text: &str, n: usize) -> Vec<String> {
 }
 
 fn summary(text: &str) -> String {
-    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one: String = prefix(text, 1024)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if one.chars().count() > 60 {
         format!("{}…", one.chars().take(60).collect::<String>())
     } else {
@@ -237,6 +312,7 @@ fn lower_in(
             col: stmt_col,
         };
         let in_tx = st.in_tx;
+        let tx = st.in_tx.then_some(st.tx);
         let mk = |kind: OpKind, at: u32| Op {
             kind,
             line: at,
@@ -246,6 +322,7 @@ fn lower_in(
             assured: false,
             in_transaction: in_tx,
             group,
+            tx,
         };
         if s.text.starts_with("/*") {
             continue;
@@ -271,6 +348,7 @@ fn lower_in(
         match (w(0), w(1)) {
             ("BEGIN", "" | "WORK" | "TRANSACTION" | "ISOLATION") | ("START", "TRANSACTION") => {
                 st.in_tx = true;
+                st.tx += 1;
                 continue;
             }
             ("COMMIT" | "ROLLBACK" | "END", "" | "WORK" | "TRANSACTION") => {
@@ -340,10 +418,12 @@ fn lower_in(
             }
         }
         // SQL assembled in strings (SET @s = CONCAT('ALTER …'), EXECUTE format('…')).
-        if matches!(
-            w(0),
-            "SET" | "SELECT" | "PREPARE" | "EXECUTE" | "DECLARE" | "PERFORM" | "RETURN"
-        ) {
+        if s.text.len() <= MAX_PARSED_STATEMENT
+            && matches!(
+                w(0),
+                "SET" | "SELECT" | "PREPARE" | "EXECUTE" | "DECLARE" | "PERFORM" | "RETURN"
+            )
+        {
             let hidden = keywords::string_sqls(s.text);
             if !hidden.is_empty() {
                 st.string_ddl_seen = true;
@@ -385,8 +465,49 @@ fn lower_in(
                 continue;
             }
         }
+        // Seed data (and every INSERT) needs no AST: it is a data change whatever its size.
+        if matches!(w(0), "INSERT" | "REPLACE" | "COPY") {
+            out.push(mk(
+                OpKind::Backfill {
+                    what: w(0).to_string(),
+                },
+                line,
+            ));
+            continue;
+        }
+        if s.text.len() > MAX_PARSED_STATEMENT {
+            let kind = match w(0) {
+                "UPDATE" | "DELETE" if has_word(s.text, "WHERE") => Some(OpKind::Backfill {
+                    what: w(0).to_string(),
+                }),
+                "UPDATE" | "DELETE" => Some(OpKind::BulkDestroy {
+                    table: words.get(1).map(|t| op::norm_name(t)).unwrap_or_default(),
+                    what: format!("{} without WHERE", w(0)),
+                    set_columns: Vec::new(),
+                }),
+                _ => None,
+            };
+            match kind {
+                Some(k) => out.push(mk(k, line)),
+                None => out.push(mk(
+                    OpKind::Unparsed {
+                        understood: false,
+                        summary: format!(
+                            "{} (a {} KiB statement, too large to parse)",
+                            summary(prefix(s.text, 200)),
+                            s.text.len() / 1024
+                        ),
+                    },
+                    line,
+                )),
+            }
+            continue;
+        }
         let kinds = match parse(s.text, dialect) {
             Ok(stmts) => stmts.iter().flat_map(ast::lower).collect(),
+            Err(_) if !mysql && fully_classified(&words) => {
+                keywords::classify(s.text).unwrap_or_default()
+            }
             Err(_) => match keywords::classify(s.text) {
                 // Control flow and declarations inside a routine body are expected, not news.
                 Some(kinds) if kinds.is_empty() && group.is_some() => kinds,
