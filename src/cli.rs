@@ -195,4 +195,8 @@ input_flags! {
     slack_channel => "slack-channel",
     slack_notify => "slack-notify",
     dry_run => "dry-run",
+    release_window => "release-window",
+    freeze => "freeze",
+    force => "force",
+    allow_schema_rollback => "allow-schema-rollback",
 }

@@ -42,6 +42,7 @@ fn notice() -> DeployNotice {
             ),
         ],
         dry_run: false,
+        notes: vec![],
     }
 }
 

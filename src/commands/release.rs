@@ -1,14 +1,19 @@
-//! `shipgate release`: the PRs merged since the last successful deployment, in merge order;
-//! ship the longest prefix that is safe and does not mix schema and code, leave the rest.
+//! `shipgate release`: the PRs merged (and commits pushed) since the last successful deployment,
+//! in order; ship the longest prefix that is safe, accounted for, does not mix schema and code
+//! and does not expand and contract together; leave the rest.
 
 use crate::channels::Channels;
-use crate::deploy::checks::{pr_block, read_change, release_separation};
-use crate::deploy::history;
+use crate::deploy::checks::{
+    direct_push_refusal, pr_block, read_change, release_separation, schema_direction,
+};
+use crate::deploy::history::GroupHistory;
 use crate::deploy::publish::{DeployRun, Kind, Plan};
+use crate::deploy::range;
 use crate::deploy::ship::{attach_or_ship, Aws};
-use crate::deploy::train;
+use crate::deploy::train::{self, Step};
+use crate::deploy::window::Gate;
+use crate::gate::change::Change;
 use crate::gate::policy::MixedPolicy;
-use crate::github::{CompareStatus, PullRequest};
 use crate::inputs::ConfigError;
 use crate::model::ReleaseKind;
 use crate::outcome::Outcome;
@@ -26,46 +31,35 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
             ConfigError("no commit to release up to: GITHUB_SHA (or --sha) is not set".into())
         })?;
     let gh = s.github.client()?;
+    // The window and freeze are decided before any AWS call: a closed window reads nothing.
+    if let Gate::Closed(reason) = cfg.window_gate() {
+        let channels = Channels::new(None, None, runner.clone(), cfg.dry_run);
+        let mut run = DeployRun::new(
+            ctx,
+            cfg,
+            Plan {
+                kind: Kind::Deploy,
+                commit: head.clone(),
+                revision: cfg.revision_at(&head)?,
+                prs: Vec::new(),
+                left: Vec::new(),
+                notes: Vec::new(),
+            },
+            channels,
+        );
+        return run.not_now(&reason).await;
+    }
     let aws = Aws::open(cfg).await?;
-    let last_good = match &aws.group.last_successful {
-        Some(last) => history::deployed_commit(
-            &aws.cd
-                .deployment(&last.id)
-                .await
-                .with_context(|| format!("reading the last successful deployment {}", last.id))?,
-        ),
-        None => None,
-    };
-    let Some(base) = last_good else {
+    let history = GroupHistory::load(&aws.cd, &gh, &aws.group, cfg).await?;
+    let Some(base) = history.current()?.map(|d| d.commit) else {
         return Err(ConfigError(format!(
-            "deployment group '{}' has no successful shipgate deployment to start a release train from; deploy once with command: deploy",
+            "deployment group '{}' has no successful deployment to start a release train from; deploy once with command: deploy",
             cfg.group
         ))
         .into());
     };
-    let (status, commits) = gh
-        .compare_commits(&base.0, &head.0)
-        .await
-        .with_context(|| format!("listing the commits since {}", base.short()))?;
-    let mut merged: Vec<(usize, PullRequest)> =
-        if matches!(status, CompareStatus::Ahead | CompareStatus::Diverged) {
-            gh.recently_closed_pulls(300)
-                .await
-                .context("listing merged pull requests")?
-                .into_iter()
-                .filter(|p| p.merged)
-                .filter_map(|p| {
-                    let at = commits
-                        .iter()
-                        .position(|c| Some(c) == p.merge_commit_sha.as_ref())?;
-                    Some((at, p))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-    merged.sort_by_key(|(at, _)| *at);
-    if merged.is_empty() {
+    let steps = range::steps(&gh, &base, &head).await?;
+    if steps.is_empty() {
         let msg = format!(
             "Nothing to release: no PR was merged since {} ({}), the last successful deployment.",
             base.short(),
@@ -79,29 +73,77 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
         return Ok(Outcome::Passed);
     }
     let mut candidates = Vec::new();
-    for (_, pr) in merged {
-        let blocked = pr_block(&gh, cfg, &pr).await?;
-        let (kind, mixed) = match blocked {
-            Some(_) => (ReleaseKind::None, None),
-            // With mixing allowed every PR travels as `none`: the train never splits on kind.
-            None if cfg.gate.mixed != MixedPolicy::Fail => (ReleaseKind::None, None),
-            None => {
-                let change =
-                    read_change(&gh, ctx.workspace.as_deref(), std::slice::from_ref(&pr)).await?;
-                release_separation(cfg, std::slice::from_ref(&pr), &change)
+    let mut direct_notes = Vec::new();
+    for step in steps {
+        let candidate = match &step {
+            Step::Pr(pr) => {
+                let blocked = pr_block(&gh, cfg, pr).await?;
+                let (kind, mixed, direction) = match blocked {
+                    Some(_) => (ReleaseKind::None, None, None),
+                    None => {
+                        let change =
+                            read_change(&gh, ctx.workspace.as_deref(), std::slice::from_ref(pr))
+                                .await?;
+                        let direction = schema_direction(&gh, cfg, pr, &change).await;
+                        // With mixing allowed every PR travels as `none`: the train never
+                        // splits on kind (expand and contract still never ride together).
+                        if cfg.gate.mixed != MixedPolicy::Fail {
+                            (ReleaseKind::None, None, direction)
+                        } else {
+                            let (k, m) = release_separation(cfg, std::slice::from_ref(pr), &change);
+                            (k, m, direction)
+                        }
+                    }
+                };
+                train::Candidate {
+                    step: step.clone(),
+                    kind,
+                    direction,
+                    blocked: blocked.or(mixed),
+                }
             }
+            Step::Direct(commit) => match direct_push_refusal(commit, cfg.require_pull_request) {
+                Some(why) => train::Candidate {
+                    step: step.clone(),
+                    kind: ReleaseKind::None,
+                    direction: None,
+                    blocked: Some(why),
+                },
+                None => {
+                    // Classified from its own diff, like a PR of one commit.
+                    let files = gh
+                        .commit_files(commit)
+                        .await
+                        .with_context(|| format!("listing the files of {}", commit.short()))?;
+                    let class = cfg
+                        .gate
+                        .classifier
+                        .classify_change(&Change::complete(files));
+                    direct_notes.push(format!(
+                        "Commit {} was pushed directly (no PR, require-pull-request: false): {} changes, not gated.",
+                        commit.short(),
+                        class.release_kind()
+                    ));
+                    train::Candidate {
+                        step: step.clone(),
+                        kind: if cfg.gate.mixed == MixedPolicy::Fail {
+                            class.release_kind()
+                        } else {
+                            ReleaseKind::None
+                        },
+                        direction: None,
+                        blocked: None,
+                    }
+                }
+            },
         };
-        candidates.push(train::Candidate {
-            pr,
-            kind,
-            blocked: blocked.or(mixed),
-        });
+        candidates.push(candidate);
     }
     let plan = train::plan(candidates);
     let commit = plan
         .ship
         .last()
-        .and_then(|p| p.merge_commit_sha.clone())
+        .and_then(|s| s.commit().cloned())
         .unwrap_or_else(|| head.clone());
     let revision = cfg.revision_at(&commit)?;
     let channels = Channels::new(
@@ -111,6 +153,19 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
         cfg.dry_run,
     );
     let partial_fixed = commit != head && cfg.revision_is_fixed();
+    // Only the notes of direct pushes that ship.
+    let shipped_direct: Vec<String> = plan
+        .ship
+        .iter()
+        .filter_map(|s| match s {
+            Step::Direct(c) => Some(c.short().to_string()),
+            Step::Pr(_) => None,
+        })
+        .collect();
+    let notes = direct_notes
+        .into_iter()
+        .filter(|n| shipped_direct.iter().any(|c| n.contains(c.as_str())))
+        .collect();
     let mut run = DeployRun::new(
         ctx,
         cfg,
@@ -119,11 +174,12 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
             commit,
             revision,
             prs: if partial_fixed {
-                plan.ship.clone()
+                plan.prs()
             } else {
                 Vec::new()
             },
             left: plan.left.clone(),
+            notes,
         },
         channels,
     );
@@ -136,33 +192,35 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
         let reason = plan
             .left
             .first()
-            .map(|(p, why)| {
+            .map(|(step, why)| {
                 format!(
-                    "The train cannot leave: PR #{} is first in line and {why}",
-                    p.number.0
+                    "The train cannot leave: {} is first in line and {why}",
+                    step.label()
                 )
             })
             .unwrap_or_else(|| "Nothing can ship.".into());
         return run.refuse(&reason).await;
     }
-    run.plan.prs = plan.ship;
-    let shipping: Vec<String> = run
-        .plan
-        .prs
-        .iter()
-        .map(|p| format!("#{}", p.number.0))
-        .collect();
+    run.plan.prs = plan.prs();
+    let shipping: Vec<String> = plan.ship.iter().map(label_short).collect();
     println!(
         "shipgate: release train ships {} ({} changes) up to {}",
         shipping.join(", "),
         plan.kind,
         run.plan.commit.short()
     );
-    for (p, why) in &run.plan.left {
+    for (step, why) in &run.plan.left {
         println!(
-            "shipgate: PR #{} waits for the next release: {why}",
-            p.number.0
+            "shipgate: {} waits for the next release: {why}",
+            step.label()
         );
     }
     attach_or_ship(&mut run, &aws, &gh).await
+}
+
+fn label_short(s: &Step) -> String {
+    match s {
+        Step::Pr(p) => format!("#{}", p.number.0),
+        Step::Direct(c) => c.short().to_string(),
+    }
 }

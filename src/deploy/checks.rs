@@ -3,10 +3,13 @@
 //! read; the reads are the small async functions beside them.
 
 use super::config::DeployConfig;
+use super::train::Direction;
 use crate::gate::change::{pr_change, Change};
+use crate::gate::classify::FileKind;
 use crate::gate::policy;
 use crate::gate::CHECK_NAME;
 use crate::github::{CheckRunState, GitHub, PullRequest};
+use crate::model::FileStatus;
 use crate::model::{CommitSha, ReleaseKind};
 use anyhow::{Context as _, Result};
 use std::path::Path;
@@ -74,6 +77,39 @@ pub async fn pr_block(gh: &GitHub, cfg: &DeployConfig, pr: &PullRequest) -> Resu
     Ok(gate_refusal(pr, &runs, &cfg.hold_label))
 }
 
+/// Which way a PR's migrations move the schema, read from each migration at the PR's merge
+/// commit with the lint's expand/contract knowledge. `None` when it changes no migration the
+/// lint reads, or none of them could be read (the separation and the gate still apply).
+pub async fn schema_direction(
+    gh: &GitHub,
+    cfg: &DeployConfig,
+    pr: &PullRequest,
+    change: &Change,
+) -> Option<Direction> {
+    let at = pr.merge_commit_sha.as_ref().unwrap_or(&pr.head_sha);
+    let (mut expands, mut contracts) = (false, false);
+    for f in &change.files {
+        if f.status == FileStatus::Removed
+            || cfg.gate.classifier.kind_of_path(&f.path) != FileKind::Schema
+        {
+            continue;
+        }
+        match gh.file_at(&f.path, &at.0).await {
+            Ok(Some(text)) => {
+                if let Some((e, c)) =
+                    crate::lint::schema_direction(&f.path, &text, cfg.gate.lint.dialect)
+                {
+                    expands |= e;
+                    contracts |= c;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::info!("reading {} of PR #{}: {e}", f.path, pr.number.0),
+        }
+    }
+    Direction::from_flags(expands, contracts)
+}
+
 /// Every file the PRs change, read completely or marked incomplete.
 pub async fn read_change(
     gh: &GitHub,
@@ -94,7 +130,7 @@ pub async fn read_change(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ChangedFile, FileStatus, PrNumber};
+    use crate::model::{ChangedFile, PrNumber};
 
     fn pr(labels: &[&str]) -> PullRequest {
         PullRequest {

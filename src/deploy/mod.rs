@@ -6,8 +6,10 @@ pub mod config;
 pub mod follow;
 pub mod history;
 pub mod publish;
+pub mod range;
 pub mod ship;
 pub mod train;
+pub mod window;
 
 pub use crate::codedeploy::revision::{BundleType, Revision, RevisionError};
 pub use crate::codedeploy::types::{DeploymentSnapshot, DeploymentStatus, GroupInfo, TargetReport};

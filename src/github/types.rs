@@ -233,6 +233,14 @@ pub(crate) struct RawCommit {
     pub sha: String,
 }
 
+/// GET a commit: the part shipgate reads (the first 300 files; a direct push that large is
+/// reported as cut off by the caller's classification, like a PR past its cap).
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawCommitFiles {
+    #[serde(default)]
+    pub files: Vec<RawDiffEntry>,
+}
+
 /// A GitHub Deployment to create.
 #[derive(Debug, Clone)]
 pub struct NewDeployment {

@@ -157,6 +157,25 @@ fn lint_file(
     })
 }
 
+/// Which way one migration file moves the schema: `(expands, contracts)`, from the same ops and
+/// the same expand/contract split SG004 uses. A Rails post-deploy migration is the contract
+/// phase whatever it does. `None` when the path is not a migration the lint reads.
+pub fn schema_direction(path: &str, text: &str, dialect: Dialect) -> Option<(bool, bool)> {
+    let kind = classify(path)?;
+    let mut groups = 0;
+    let ops = match kind {
+        MigrationKind::Sql => sql::lower(text, dialect, 1, &mut groups),
+        MigrationKind::Rails { .. } => rails::lower(text, dialect, &mut groups),
+        MigrationKind::Django => python::lower(text, dialect, false, &mut groups),
+        MigrationKind::Alembic => python::lower(text, dialect, true, &mut groups),
+    };
+    let post_deploy = matches!(kind, MigrationKind::Rails { post_deploy: true });
+    Some((
+        ops.iter().any(Op::is_expand) && !post_deploy,
+        ops.iter().any(Op::is_contract) || post_deploy,
+    ))
+}
+
 /// Lints one migration file's text. Inline acknowledgements are applied (findings stay, marked
 /// accepted); unused ones are reported.
 pub fn lint_source(path: &str, text: &str, opts: &LintOptions) -> Vec<Finding> {
