@@ -302,4 +302,74 @@ mod tests {
         d.description = Some("shipgate nothex".into());
         assert_eq!(deployed_commit(&d), None);
     }
+
+    fn s3(key: &str, version: Option<&str>) -> crate::codedeploy::revision::Revision {
+        crate::codedeploy::revision::Revision::S3 {
+            bucket: "shop-artifacts".into(),
+            key: key.into(),
+            bundle_type: crate::codedeploy::revision::BundleType::Zip,
+            version: version.map(str::to_string),
+        }
+    }
+
+    fn at(id: &str, secs: u64, status: &str) -> DeploymentSnapshot {
+        let mut d = DeploymentSnapshot::new(id, DeploymentStatus::parse(status));
+        d.create_time = Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs));
+        d
+    }
+
+    #[test]
+    fn others_deployments_are_matched_to_a_commit() {
+        let a = CommitSha("a".repeat(40));
+        let b = CommitSha("b".repeat(40));
+        let mut ours = at("d-1", 10, "Succeeded");
+        ours.description = Some(format!("shipgate {} PR #4", a.0));
+        ours.revision = Some(s3("shop/build.zip", Some("v1")));
+        let mut failed = at("d-2", 20, "Failed");
+        failed.description = Some(format!("shipgate {} PR #5", b.0));
+        failed.revision = Some(s3("shop/build.zip", Some("v2")));
+        // CodeDeploy's automatic rollback: no description, the restored revision.
+        let mut auto = at("d-3", 30, "Succeeded");
+        auto.creator = Some("codeDeployRollback".into());
+        auto.revision = Some(s3("shop/build.zip", Some("v1")));
+        let mut ev = Evidence {
+            template: None,
+            deployments: vec![ours.clone(), failed.clone(), auto.clone()],
+            github: vec![],
+        };
+        let (c, how) = ev.commit_of(&auto).unwrap();
+        assert_eq!(c, a);
+        assert!(how.contains("same revision as deployment d-1"), "{how}");
+        assert!(is_codedeploy_rollback(&auto));
+
+        // A rollback that does not name its revision: the last success before what it undid.
+        let mut bare = at("d-4", 40, "Succeeded");
+        bare.creator = Some("autoRollback".into());
+        bare.rollback = Some(crate::codedeploy::types::RollbackInfo {
+            rollback_triggering_deployment_id: Some("d-2".into()),
+            ..Default::default()
+        });
+        ev.deployments.push(bare.clone());
+        let (c, how) = ev.commit_of(&bare).unwrap();
+        assert_eq!(c, a);
+        assert!(
+            how.contains("restored by CodeDeploy's rollback d-4"),
+            "{how}"
+        );
+
+        // A console deploy of an artifact only a GitHub Deployment names.
+        let mut console = at("d-5", 50, "Succeeded");
+        console.revision = Some(s3("shop/hotfix.zip", None));
+        assert!(ev.commit_of(&console).is_none(), "nothing tells");
+        ev.github = vec![(b.clone(), "s3://shop-artifacts/shop/hotfix.zip".into())];
+        assert_eq!(ev.commit_of(&console).unwrap().0, b);
+
+        // The `{sha}` in the key, under the pipeline's template.
+        let mut by_key = at("d-6", 60, "Succeeded");
+        by_key.revision = Some(s3(&format!("shop/{}.zip", b.0), None));
+        assert!(ev.commit_of(&by_key).is_none());
+        ev.template =
+            Some(RevisionTemplate::parse("s3://shop-artifacts/shop/{sha}.zip", None).unwrap());
+        assert_eq!(ev.commit_of(&by_key).unwrap().0, b);
+    }
 }
