@@ -218,6 +218,8 @@ async fn merged_pr_ships_and_succeeds() {
             format!("GET commits/{SHA}/pulls"),
             "GET commits/00000000000000000000000000000000000042aa/check-runs".into(),
             "GET pulls/42/files".into(),
+            // An open issue labelled shipgate:freeze would hold the merge.
+            "GET issues".into(),
             "GET deployments".into(),
             "POST deployments".into(),
             "POST deployments/1001/statuses".into(),

@@ -531,3 +531,29 @@ async fn a_freeze_holds_a_merge_and_force_overrides_it_but_never_the_gate() {
         format!("s3://shop-artifacts/shop/{m1}.zip")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_issue_labelled_shipgate_freeze_holds_the_train() {
+    let w = World::deployed().await;
+    let m1 = merge(1);
+    w.merged(60, &m1, &[("app/models/cart.rb", "modified")]);
+    w.history(SHA, &m1, &[&m1]);
+    w.gh.add_issue(7, "Year-end freeze", &["shipgate:freeze"], true);
+    w.gh.add_issue(8, "Old freeze", &["shipgate:freeze"], false);
+    let creates = w.creates().len();
+    let frozen = w.run(&m1, "release").go();
+    assert_eq!(frozen.code(), 0, "{}", all(&frozen));
+    assert!(
+        frozen.stdout().contains(
+            "not released: a release freeze is on (issue #7 \"Year-end freeze\" carries `shipgate:freeze`"
+        ),
+        "{}",
+        frozen.stdout()
+    );
+    assert!(frozen.summary.contains("Not released to production"));
+    assert_eq!(w.creates().len(), creates);
+    let forced = w.run(&m1, "release").input("force", "true").go();
+    assert_eq!(forced.code(), 0, "{}", all(&forced));
+    assert_eq!(w.creates().len(), creates + 1);
+    w.gh.assert_no_unexpected();
+}

@@ -3,10 +3,11 @@
 //! it to GitHub Deployments, the PRs, the job summary, the outputs and Slack.
 
 use crate::channels::Channels;
-use crate::deploy::checks::{direct_push_refusal, pr_block, read_change, release_separation};
+use crate::deploy::checks::{
+    direct_push_refusal, not_now, pr_block, read_change, release_separation,
+};
 use crate::deploy::publish::{DeployRun, Kind, Plan};
 use crate::deploy::ship::{attach_or_ship, Aws};
-use crate::deploy::window::Gate;
 use crate::gate::policy::MixedPolicy;
 use crate::github::{GitHub, PullRequest};
 use crate::inputs::ConfigError;
@@ -63,7 +64,7 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
     }
     // The gate passed; the window and freeze hold a merge the same way as a train (`force`
     // overrides them, never the gate above).
-    if let Gate::Closed(reason) = cfg.window_gate() {
+    if let Some(reason) = not_now(&gh, cfg).await {
         return run.not_now(&reason).await;
     }
     let aws = Aws::open(cfg).await?;

@@ -4,14 +4,13 @@
 
 use crate::channels::Channels;
 use crate::deploy::checks::{
-    direct_push_refusal, pr_block, read_change, release_separation, schema_direction,
+    direct_push_refusal, not_now, pr_block, read_change, release_separation, schema_direction,
 };
 use crate::deploy::history::GroupHistory;
 use crate::deploy::publish::{DeployRun, Kind, Plan};
 use crate::deploy::range;
 use crate::deploy::ship::{attach_or_ship, Aws};
 use crate::deploy::train::{self, Step};
-use crate::deploy::window::Gate;
 use crate::gate::change::Change;
 use crate::gate::policy::MixedPolicy;
 use crate::inputs::ConfigError;
@@ -32,7 +31,7 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
         })?;
     let gh = s.github.client()?;
     // The window and freeze are decided before any AWS call: a closed window reads nothing.
-    if let Gate::Closed(reason) = cfg.window_gate() {
+    if let Some(reason) = not_now(&gh, cfg).await {
         let channels = Channels::new(None, None, runner.clone(), cfg.dry_run);
         let mut run = DeployRun::new(
             ctx,

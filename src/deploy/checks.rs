@@ -4,6 +4,7 @@
 
 use super::config::DeployConfig;
 use super::train::Direction;
+use super::window::Gate;
 use crate::gate::change::{pr_change, Change};
 use crate::gate::classify::FileKind;
 use crate::gate::policy;
@@ -108,6 +109,34 @@ pub async fn schema_direction(
         }
     }
     Direction::from_flags(expands, contracts)
+}
+
+/// The label that freezes releases when an open issue carries it (DESIGN.md: `freeze`).
+pub const FREEZE_LABEL: &str = "shipgate:freeze";
+
+/// Why this run must not ship now: the release window, the `freeze` input, or an open issue
+/// labelled `shipgate:freeze`. `force` overrides all three (never the gate, checked elsewhere).
+/// The issue search failing (a token without `issues: read`) is a warning, not a freeze.
+pub async fn not_now(gh: &GitHub, cfg: &DeployConfig) -> Option<String> {
+    if let Gate::Closed(reason) = cfg.window_gate() {
+        return Some(reason);
+    }
+    if cfg.force {
+        return None;
+    }
+    match gh.open_issues_with_label(FREEZE_LABEL).await {
+        Ok(issues) => issues.first().map(|(n, title)| {
+            format!(
+                "not released: a release freeze is on (issue #{n} \"{title}\" carries `{FREEZE_LABEL}`; close it or remove the label to resume)"
+            )
+        }),
+        Err(e) => {
+            crate::runner::warning(&format!(
+                "shipgate could not look for open issues labelled `{FREEZE_LABEL}` (needs `issues: read`): {e}"
+            ));
+            None
+        }
+    }
 }
 
 /// Every file the PRs change, read completely or marked incomplete.

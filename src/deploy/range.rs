@@ -39,7 +39,7 @@ pub async fn steps(gh: &GitHub, base: &CommitSha, head: &CommitSha) -> Result<Ve
             .iter()
             .find(|p| p.merge_commit_sha.as_ref() == Some(c))
         {
-            steps.push(Step::Pr(pr.clone()));
+            steps.push(Step::Pr(Box::new(pr.clone())));
             continue;
         }
         let owners = gh

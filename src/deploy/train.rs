@@ -9,7 +9,8 @@ use crate::model::{CommitSha, ReleaseKind};
 /// commit), or a commit no merged PR brought in.
 #[derive(Debug, Clone)]
 pub enum Step {
-    Pr(PullRequest),
+    /// Boxed: a PR is large, a commit small.
+    Pr(Box<PullRequest>),
     Direct(CommitSha),
 }
 
@@ -31,7 +32,7 @@ impl Step {
 
     pub fn pr(&self) -> Option<&PullRequest> {
         match self {
-            Step::Pr(p) => Some(p),
+            Step::Pr(p) => Some(p.as_ref()),
             Step::Direct(_) => None,
         }
     }
@@ -191,7 +192,7 @@ mod tests {
 
     fn c(n: u64, kind: ReleaseKind) -> Candidate {
         Candidate {
-            step: Step::Pr(pr(n)),
+            step: Step::Pr(Box::new(pr(n))),
             kind,
             direction: None,
             blocked: None,
@@ -228,7 +229,12 @@ mod tests {
         assert!(p.left[0].1.contains("carries code changes"));
         assert_eq!(p.left[1].1, "waits behind PR #4");
         assert_eq!(
-            numbers(&p.prs().into_iter().map(Step::Pr).collect::<Vec<_>>()),
+            numbers(
+                &p.prs()
+                    .into_iter()
+                    .map(|p| Step::Pr(Box::new(p)))
+                    .collect::<Vec<_>>()
+            ),
             vec![1, 2, 3]
         );
     }

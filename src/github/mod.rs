@@ -463,6 +463,21 @@ impl GitHub {
         .await
     }
 
+    /// Open issues (and PRs) carrying `label`, as `(number, title)`, at most a page.
+    pub async fn open_issues_with_label(
+        &self,
+        label: &str,
+    ) -> Result<Vec<(u64, String)>, GitHubError> {
+        let raw: Vec<RawIssue> = self
+            .get(
+                "list issues",
+                self.route("issues"),
+                Some(&[("labels", label), ("state", "open"), ("per_page", "10")]),
+            )
+            .await?;
+        Ok(raw.into_iter().map(|i| (i.number, i.title)).collect())
+    }
+
     /// Adds labels to a PR (an issue, for this API), keeping those it has.
     pub async fn add_labels(&self, number: PrNumber, labels: &[&str]) -> Result<(), GitHubError> {
         let _: Value = self

@@ -298,3 +298,11 @@ pub struct NewDeploymentStatus {
     pub environment_url: Option<String>,
     pub environment: Option<String>,
 }
+
+/// An issue of a list (the part shipgate reads).
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawIssue {
+    pub number: u64,
+    #[serde(default)]
+    pub title: String,
+}

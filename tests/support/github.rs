@@ -36,6 +36,8 @@ pub struct State {
     pub comments: HashMap<u64, Vec<Value>>,
     pub check_runs: Vec<Value>,
     pub commit_pulls: HashMap<String, Vec<u64>>,
+    /// Issues (not PRs), built from the REST example.
+    pub issues: Vec<Value>,
     /// sha → (path, status) of a commit pushed straight to the branch (GET a commit).
     pub commit_files: HashMap<String, Vec<(String, String)>>,
     pub deployments: Vec<Value>,
@@ -144,6 +146,25 @@ impl GitHubSim {
         st.pulls.insert(pr.number, v.clone());
         st.files.insert(pr.number, files);
         v
+    }
+
+    /// An issue built from the REST example (`issue-items.json`), with these labels.
+    pub fn add_issue(&self, number: u64, title: &str, labels: &[&str], open: bool) {
+        let mut v = fixture("issue-items.json")[0].clone();
+        v["number"] = json!(number);
+        v["title"] = json!(title);
+        v["state"] = json!(if open { "open" } else { "closed" });
+        v["labels"] = Value::Array(
+            labels
+                .iter()
+                .map(|l| json!({"id": 1, "name": l, "color": "ededed", "default": false}))
+                .collect(),
+        );
+        // A plain issue: the example is a PR's issue side.
+        if let Some(o) = v.as_object_mut() {
+            o.remove("pull_request");
+        }
+        self.state.lock().unwrap().issues.push(v);
     }
 
     pub fn set_content(&self, reference: &str, path: &str, text: &str) {
@@ -403,6 +424,26 @@ impl Respond for Router {
                     })),
                     None => not_found(),
                 }
+            }
+            ("GET", ["issues"]) => {
+                let state = query_param(req, "state").unwrap_or_else(|| "open".into());
+                let wanted: Vec<String> = query_param(req, "labels")
+                    .map(|l| l.split(',').map(str::to_string).collect())
+                    .unwrap_or_default();
+                let found: Vec<Value> = st
+                    .issues
+                    .iter()
+                    .filter(|i| state == "all" || i["state"] == json!(state))
+                    .filter(|i| {
+                        wanted.iter().all(|w| {
+                            i["labels"]
+                                .as_array()
+                                .is_some_and(|ls| ls.iter().any(|l| l["name"] == json!(w)))
+                        })
+                    })
+                    .cloned()
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(page(&found, req))
             }
             ("GET", ["issues", n, "comments"]) => {
                 let n: u64 = n.parse().unwrap_or(0);
