@@ -557,3 +557,51 @@ async fn an_open_issue_labelled_shipgate_freeze_holds_the_train() {
     assert_eq!(w.creates().len(), creates + 1);
     w.gh.assert_no_unexpected();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_contract_waits_for_a_code_deploy_after_the_matching_expand() {
+    let w = World::deployed().await;
+    let (m1, m2, m3) = (merge(1), merge(2), merge(3));
+    let (add, drop) = (
+        "db/migrate/20261201_add_users_nickname.rb",
+        "db/migrate/20261202_remove_users_name.rb",
+    );
+    w.merged(70, &m1, &[(add, "added")]);
+    w.gh.set_content(
+        &m1,
+        add,
+        "class AddUsersNickname < ActiveRecord::Migration[7.1]\n  def change\n    add_column :users, :nickname, :string\n  end\nend\n",
+    );
+    w.history(SHA, &m1, &[&m1]);
+    let expand = w.run(&m1, "release").go();
+    assert_eq!(expand.code(), 0, "{}", all(&expand));
+
+    // The drop of the old column is merged before the code that moves to the new one shipped.
+    w.merged(71, &m2, &[(drop, "added")]);
+    w.gh.set_content(
+        &m2,
+        drop,
+        "class RemoveUsersName < ActiveRecord::Migration[7.1]\n  def change\n    remove_column :users, :name, :string\n  end\nend\n",
+    );
+    w.history(&m1, &m2, &[&m2]);
+    let held = w.run(&m2, "release").go();
+    assert_eq!(held.code(), 1, "{}", all(&held));
+    assert!(
+        held.stdout()
+            .contains("it contracts `users` (expanded by PR #70) right after deployment"),
+        "{}",
+        held.stdout()
+    );
+    assert_eq!(w.creates().len(), 2);
+
+    // Once code has shipped since the expand (a history where the code PR reached main before
+    // the drop), the contract may follow.
+    w.merged(72, &m3, &[("app/models/user.rb", "modified")]);
+    w.history(&m1, &m3, &[&m3]);
+    let code = w.run(&m3, "release").go();
+    assert_eq!(code.code(), 0, "{}", all(&code));
+    w.history(&m3, &m2, &[&m2]);
+    let contract = w.run(&m2, "release").go();
+    assert_eq!(contract.code(), 0, "{}", all(&contract));
+    assert_eq!(contract.output("pull-requests").as_deref(), Some("[71]"));
+}

@@ -4,9 +4,10 @@
 
 use crate::channels::Channels;
 use crate::deploy::checks::{
-    direct_push_refusal, not_now, pr_block, read_change, release_separation, schema_direction,
+    contract_too_soon, direct_push_refusal, direction, not_now, pr_block, read_change,
+    release_separation, schema_moves,
 };
-use crate::deploy::history::GroupHistory;
+use crate::deploy::history::{self, GroupHistory};
 use crate::deploy::publish::{DeployRun, Kind, Plan};
 use crate::deploy::range;
 use crate::deploy::ship::{attach_or_ship, Aws};
@@ -50,7 +51,8 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
     }
     let aws = Aws::open(cfg).await?;
     let history = GroupHistory::load(&aws.cd, &gh, &aws.group, cfg).await?;
-    let Some(base) = history.current()?.map(|d| d.commit) else {
+    let current = history.current()?;
+    let Some(base) = current.as_ref().map(|d| d.commit.clone()) else {
         return Err(ConfigError(format!(
             "deployment group '{}' has no successful deployment to start a release train from; deploy once with command: deploy",
             cfg.group
@@ -71,6 +73,25 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
         runner.set_output("pull-requests", "[]")?;
         return Ok(Outcome::Passed);
     }
+    // The tables the release running now expanded: a contract of one of them waits for a code
+    // deploy first.
+    let mut recent_expands: Vec<(String, u64)> = Vec::new();
+    let running = current
+        .as_ref()
+        .map(|d| d.deployment.id.clone())
+        .unwrap_or_default();
+    if let Some(d) = &current {
+        for n in history::shipped_prs(&d.deployment) {
+            let pr = gh
+                .pull_request(crate::model::PrNumber(n))
+                .await
+                .with_context(|| format!("reading PR #{n}, shipped by {}", d.deployment.id))?;
+            let change =
+                read_change(&gh, ctx.workspace.as_deref(), std::slice::from_ref(&pr)).await?;
+            let moves = schema_moves(&gh, cfg, &pr, &change).await;
+            recent_expands.extend(moves.expands.into_iter().map(|t| (t, n)));
+        }
+    }
     let mut candidates = Vec::new();
     let mut direct_notes = Vec::new();
     for step in steps {
@@ -83,14 +104,16 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
                         let change =
                             read_change(&gh, ctx.workspace.as_deref(), std::slice::from_ref(pr))
                                 .await?;
-                        let direction = schema_direction(&gh, cfg, pr, &change).await;
+                        let moves = schema_moves(&gh, cfg, pr, &change).await;
+                        let direction = direction(&moves);
+                        let too_soon = contract_too_soon(&moves, &recent_expands, &running);
                         // With mixing allowed every PR travels as `none`: the train never
                         // splits on kind (expand and contract still never ride together).
                         if cfg.gate.mixed != MixedPolicy::Fail {
-                            (ReleaseKind::None, None, direction)
+                            (ReleaseKind::None, too_soon, direction)
                         } else {
                             let (k, m) = release_separation(cfg, std::slice::from_ref(pr), &change);
-                            (k, m, direction)
+                            (k, m.or(too_soon), direction)
                         }
                     }
                 };

@@ -10,6 +10,7 @@ use crate::gate::classify::FileKind;
 use crate::gate::policy;
 use crate::gate::CHECK_NAME;
 use crate::github::{CheckRunState, GitHub, PullRequest};
+use crate::lint::SchemaMoves;
 use crate::model::FileStatus;
 use crate::model::{CommitSha, ReleaseKind};
 use anyhow::{Context as _, Result};
@@ -78,17 +79,17 @@ pub async fn pr_block(gh: &GitHub, cfg: &DeployConfig, pr: &PullRequest) -> Resu
     Ok(gate_refusal(pr, &runs, &cfg.hold_label))
 }
 
-/// Which way a PR's migrations move the schema, read from each migration at the PR's merge
-/// commit with the lint's expand/contract knowledge. `None` when it changes no migration the
-/// lint reads, or none of them could be read (the separation and the gate still apply).
-pub async fn schema_direction(
+/// How a PR's migrations move the schema, read from each migration at the PR's merge commit
+/// with the lint's expand/contract knowledge. Migrations that cannot be read add nothing (the
+/// separation and the gate still apply to them).
+pub async fn schema_moves(
     gh: &GitHub,
     cfg: &DeployConfig,
     pr: &PullRequest,
     change: &Change,
-) -> Option<Direction> {
+) -> SchemaMoves {
     let at = pr.merge_commit_sha.as_ref().unwrap_or(&pr.head_sha);
-    let (mut expands, mut contracts) = (false, false);
+    let mut moves = SchemaMoves::default();
     for f in &change.files {
         if f.status == FileStatus::Removed
             || cfg.gate.classifier.kind_of_path(&f.path) != FileKind::Schema
@@ -97,18 +98,44 @@ pub async fn schema_direction(
         }
         match gh.file_at(&f.path, &at.0).await {
             Ok(Some(text)) => {
-                if let Some((e, c)) =
-                    crate::lint::schema_direction(&f.path, &text, cfg.gate.lint.dialect)
-                {
-                    expands |= e;
-                    contracts |= c;
+                if let Some(m) = crate::lint::schema_moves(&f.path, &text, cfg.gate.lint.dialect) {
+                    moves.add(m);
                 }
             }
             Ok(None) => {}
             Err(e) => tracing::info!("reading {} of PR #{}: {e}", f.path, pr.number.0),
         }
     }
-    Direction::from_flags(expands, contracts)
+    moves
+}
+
+/// The direction of a set of moves (`None`: no expand or contract was read).
+pub fn direction(moves: &SchemaMoves) -> Option<Direction> {
+    Direction::from_flags(!moves.expands.is_empty(), !moves.contracts.is_empty())
+}
+
+/// Why a contract must wait: it contracts a table that the release the group runs now expanded,
+/// so no code deploy has happened since that expand (DESIGN.md §1.4: expand, deploy the code,
+/// then contract). `recent`: the tables that release expanded, with the PR that did. Pure.
+pub fn contract_too_soon(
+    moves: &SchemaMoves,
+    recent: &[(String, u64)],
+    deployment: &str,
+) -> Option<String> {
+    let hit: Vec<String> = moves
+        .contracts
+        .iter()
+        .filter_map(|t| {
+            recent
+                .iter()
+                .find(|(r, _)| r == t)
+                .map(|(_, pr)| format!("`{t}` (expanded by PR #{pr})"))
+        })
+        .collect();
+    (!hit.is_empty()).then(|| format!(
+        "it contracts {} right after deployment {deployment} expanded it, with no code deploy since; ship the code that moves to the new schema first",
+        hit.join(", ")
+    ))
 }
 
 /// The label that freezes releases when an open issue carries it (DESIGN.md: `freeze`).
@@ -214,6 +241,22 @@ mod tests {
                 .unwrap()
                 .contains("hold label")
         );
+    }
+
+    #[test]
+    fn a_contract_waits_for_a_code_deploy_after_its_expand() {
+        let mut moves = SchemaMoves::default();
+        moves.contracts.insert("users".into());
+        let recent = vec![("users".to_string(), 70)];
+        let why = contract_too_soon(&moves, &recent, "d-7").unwrap();
+        assert!(
+            why.contains("`users` (expanded by PR #70) right after deployment d-7"),
+            "{why}"
+        );
+        assert!(contract_too_soon(&moves, &[("orders".into(), 70)], "d-7").is_none());
+        assert!(contract_too_soon(&moves, &[], "d-7").is_none());
+        assert_eq!(direction(&moves), Some(Direction::Contract));
+        assert_eq!(direction(&SchemaMoves::default()), None);
     }
 
     #[test]

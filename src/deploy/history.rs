@@ -25,6 +25,26 @@ pub fn deployed_commit(d: &DeploymentSnapshot) -> Option<CommitSha> {
         .then(|| CommitSha(sha.to_string()))
 }
 
+/// The PR numbers shipgate wrote in a deployment's description (`shipgate <sha> PR #4,#5 run 9`).
+pub fn shipped_prs(d: &DeploymentSnapshot) -> Vec<u64> {
+    let Some(desc) = d.description.as_deref() else {
+        return Vec::new();
+    };
+    let mut words = desc.split_whitespace();
+    if words.next() != Some("shipgate") {
+        return Vec::new();
+    }
+    words
+        .skip_while(|w| *w != "PR")
+        .nth(1)
+        .map(|list| {
+            list.split(',')
+                .filter_map(|n| n.trim_start_matches('#').parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// CodeDeploy's own rollback deployments: `creator` is `codeDeployRollback` in the service
 /// model (`autoRollback` is accepted too, as some tooling reports it), and `rollbackInfo` names
 /// the deployment they undo.
@@ -301,6 +321,10 @@ mod tests {
         assert_eq!(deployed_commit(&d), None);
         d.description = Some("shipgate nothex".into());
         assert_eq!(deployed_commit(&d), None);
+        d.description = Some(format!("shipgate {sha} PR #4,#15 run 9"));
+        assert_eq!(shipped_prs(&d), vec![4, 15]);
+        d.description = Some(format!("shipgate {sha} rollback run 9"));
+        assert!(shipped_prs(&d).is_empty());
     }
 
     fn s3(key: &str, version: Option<&str>) -> crate::codedeploy::revision::Revision {
