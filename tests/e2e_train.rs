@@ -605,3 +605,29 @@ async fn a_contract_waits_for_a_code_deploy_after_the_matching_expand() {
     assert_eq!(contract.code(), 0, "{}", all(&contract));
     assert_eq!(contract.output("pull-requests").as_deref(), Some("[71]"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_rollback_says_what_it_would_hold_and_writes_nothing() {
+    let w = World::deployed().await;
+    let m1 = merge(1);
+    w.merged(60, &m1, &[("app/models/cart.rb", "modified")]);
+    w.history(SHA, &m1, &[&m1]);
+    let train = w.run(&m1, "release").go();
+    assert_eq!(train.code(), 0, "{}", all(&train));
+    let writes = w.gh.writes().len();
+    let creates = w.creates().len();
+    let slack = w.slack_texts().await.len();
+    let dry = w.run(&m1, "rollback").input("dry-run", "true").go();
+    assert_eq!(dry.code(), 0, "{}", all(&dry));
+    assert!(
+        dry.stdout()
+            .contains("dry-run: would add the label `shipgate:hold` to PR #60"),
+        "{}",
+        dry.stdout()
+    );
+    assert!(dry.summary.contains("This rollback undoes PR #60"));
+    assert_eq!(w.gh.writes().len(), writes, "no GitHub write");
+    assert_eq!(w.creates().len(), creates, "no deployment");
+    assert_eq!(w.slack_texts().await.len(), slack, "no Slack message");
+    assert!(w.gh.labels(60).is_empty());
+}
