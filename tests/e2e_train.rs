@@ -309,6 +309,12 @@ async fn a_rollback_over_a_dropped_column_is_refused_unless_allowed_and_then_war
     assert!(refused.summary.contains("allow-schema-rollback: true"));
     assert_eq!(w.creates().len(), 2, "nothing was rolled back");
     assert!(w.gh.labels(60).is_empty(), "a refusal changes nothing");
+    assert!(
+        refused.summary.contains("This rollback undoes PR #60")
+            && !refused.summary.contains("now carry"),
+        "a refusal lists what it would undo and holds nothing: {}",
+        refused.summary
+    );
 
     let allowed = w
         .run(&m1, "rollback")

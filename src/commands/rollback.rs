@@ -83,11 +83,7 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
             .map(|p| format!("PR #{} {}", p.number.0, p.title))
             .collect();
         what.extend(direct);
-        notes.push(format!(
-            "This rollback undoes {}. The PRs now carry `{}`, so the release train stops before them until the label is removed or a revert lands.",
-            what.join(", "),
-            cfg.hold_label
-        ));
+        notes.push(format!("This rollback undoes {}.", what.join(", ")));
     }
     let schema_names: Vec<String> = schema_prs
         .iter()
@@ -128,7 +124,13 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
             .await;
     }
     // Held before the deployment starts: even if the rollback fails, nobody should re-ship
-    // these by accident.
+    // these by accident. Said only now: a refusal above holds nothing.
+    if !undone.is_empty() {
+        run.plan.notes.push(format!(
+            "The undone PRs now carry `{}`, so the release train stops before them until the label is removed or a revert lands.",
+            cfg.hold_label
+        ));
+    }
     run.hold_undone(&undone, &current.commit).await;
     ship(&mut run, &aws, None).await
 }
