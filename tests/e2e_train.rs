@@ -637,3 +637,37 @@ async fn a_dry_run_rollback_says_what_it_would_hold_and_writes_nothing() {
     assert_eq!(w.slack_texts().await.len(), slack, "no Slack message");
     assert!(w.gh.labels(60).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revert_of_a_held_pr_lets_the_train_go_again() {
+    let w = World::deployed().await;
+    let (m1, m2) = (merge(1), merge(2));
+    w.merged(60, &m1, &[("app/models/cart.rb", "modified")]);
+    w.history(SHA, &m1, &[&m1]);
+    assert_eq!(w.run(&m1, "release").go().code(), 0);
+    let back = w.run(&m1, "rollback").go();
+    assert_eq!(back.code(), 0, "{}", all(&back));
+    assert_eq!(w.gh.labels(60), vec!["shipgate:hold".to_string()]);
+
+    // The revert lands (GitHub's revert button: `Revert "<title>"`).
+    let mut revert = PrSpec::new(62, &[("app/models/cart.rb", "modified")]);
+    revert.title = "Revert \"PR 60\"".into();
+    revert.merged = true;
+    revert.merge_sha = Some(m2.clone());
+    w.gh.add_pr(&revert);
+    w.gh.state.lock().unwrap().check_runs.push(json!({
+        "id": 162, "name": "shipgate", "head_sha": revert.head_sha,
+        "status": "completed", "conclusion": "success",
+    }));
+    w.history(SHA, &m2, &[&m1, &m2]);
+    let done = w.run(&m2, "release").go();
+    assert_eq!(done.code(), 0, "{}", all(&done));
+    assert_eq!(done.output("pull-requests").as_deref(), Some("[60,62]"));
+    assert!(
+        done.summary
+            .contains("PR #60 carries `shipgate:hold` but PR #62 reverts it in this train"),
+        "{}",
+        done.summary
+    );
+    assert_eq!(w.last_key(), format!("shop/{m2}.zip"));
+}

@@ -4,8 +4,8 @@
 
 use crate::channels::Channels;
 use crate::deploy::checks::{
-    contract_too_soon, direct_push_refusal, direction, not_now, pr_block, read_change,
-    release_separation, schema_moves,
+    contract_too_soon, direct_push_refusal, direction, is_held, not_now, pr_block, pr_gate_block,
+    read_change, release_separation, reverted_by, schema_moves,
 };
 use crate::deploy::history::{self, GroupHistory};
 use crate::deploy::publish::{DeployRun, Kind, Plan};
@@ -100,10 +100,30 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
     }
     let mut candidates = Vec::new();
     let mut direct_notes = Vec::new();
+    let all_prs: Vec<crate::github::PullRequest> =
+        steps.iter().filter_map(|s| s.pr().cloned()).collect();
+    let mut revert_notes = Vec::new();
     for step in steps {
         let candidate = match &step {
             Step::Pr(pr) => {
-                let blocked = pr_block(&gh, cfg, pr).await?;
+                let later: Vec<_> = all_prs
+                    .iter()
+                    .skip_while(|p| p.number != pr.number)
+                    .skip(1)
+                    .cloned()
+                    .collect();
+                // A held PR whose revert is in this train ships with it: together they change
+                // nothing, and the train is not stuck behind the label forever.
+                let blocked = match reverted_by(pr, &later) {
+                    Some(revert) if is_held(pr, &cfg.hold_label) => {
+                        revert_notes.push(format!(
+                            "PR #{} carries `{}` but PR #{} reverts it in this train; they ship together as no change.",
+                            pr.number.0, cfg.hold_label, revert.number.0
+                        ));
+                        pr_gate_block(&gh, pr).await?
+                    }
+                    _ => pr_block(&gh, cfg, pr).await?,
+                };
                 let (kind, mixed, direction) = match blocked {
                     Some(_) => (ReleaseKind::None, None, None),
                     None => {
@@ -190,9 +210,19 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
             Step::Pr(_) => None,
         })
         .collect();
+    let shipped_prs: Vec<String> = plan
+        .prs()
+        .iter()
+        .map(|p| format!("PR #{} ", p.number.0))
+        .collect();
     let notes = direct_notes
         .into_iter()
         .filter(|n| shipped_direct.iter().any(|c| n.contains(c.as_str())))
+        .chain(
+            revert_notes
+                .into_iter()
+                .filter(|n| shipped_prs.iter().any(|p| n.starts_with(p.as_str()))),
+        )
         .collect();
     let mut run = DeployRun::new(
         ctx,

@@ -19,12 +19,28 @@ use std::path::Path;
 /// Why one merged PR must not ship, from its labels and the gate's check runs on its head
 /// (newest first). Pure.
 pub fn gate_refusal(pr: &PullRequest, runs: &[CheckRunState], hold_label: &str) -> Option<String> {
-    if pr.labels.iter().any(|l| l.eq_ignore_ascii_case(hold_label)) {
+    if is_held(pr, hold_label) {
         return Some(format!(
             "PR #{} carries the hold label `{hold_label}`. Remove the label when it may ship, then re-run this workflow.",
             pr.number.0
         ));
     }
+    run_refusal(pr, runs)
+}
+
+pub fn is_held(pr: &PullRequest, hold_label: &str) -> bool {
+    pr.labels.iter().any(|l| l.eq_ignore_ascii_case(hold_label))
+}
+
+/// The later PR that reverts `pr` (GitHub's revert button titles it `Revert "<title>"`), if
+/// one is among `later`: a held PR and its revert ship together as no change at all. Pure.
+pub fn reverted_by<'a>(pr: &PullRequest, later: &'a [PullRequest]) -> Option<&'a PullRequest> {
+    let title = format!("Revert \"{}\"", pr.title);
+    later.iter().find(|p| p.title == title)
+}
+
+/// Why the gate's check runs on a PR's head (newest first) do not let it ship. Pure.
+pub fn run_refusal(pr: &PullRequest, runs: &[CheckRunState]) -> Option<String> {
     match runs.first() {
         None => Some(format!(
             "The `{CHECK_NAME}` gate never ran on PR #{}'s head commit {}. Run the gate workflow on the PR (and make it a required check), then re-run this deploy.",
@@ -77,6 +93,15 @@ pub async fn pr_block(gh: &GitHub, cfg: &DeployConfig, pr: &PullRequest) -> Resu
         .await
         .with_context(|| format!("reading the gate's check run on PR #{}", pr.number.0))?;
     Ok(gate_refusal(pr, &runs, &cfg.hold_label))
+}
+
+/// [`pr_block`] without the hold label: for a held PR whose revert ships with it.
+pub async fn pr_gate_block(gh: &GitHub, pr: &PullRequest) -> Result<Option<String>> {
+    let runs = gh
+        .check_runs(&pr.head_sha, CHECK_NAME)
+        .await
+        .with_context(|| format!("reading the gate's check run on PR #{}", pr.number.0))?;
+    Ok(run_refusal(pr, &runs))
 }
 
 /// How a PR's migrations move the schema, read from each migration at the PR's merge commit
@@ -235,6 +260,13 @@ mod tests {
                 .contains("concluded `failure`")
         );
         assert!(gate_refusal(&p, &[run("completed", Some("success"))], "shipgate:hold").is_none());
+        let mut revert = pr(&[]);
+        revert.title = "Revert \"t\"".into();
+        assert_eq!(
+            reverted_by(&p, std::slice::from_ref(&revert)).map(|r| r.title.as_str()),
+            Some("Revert \"t\"")
+        );
+        assert!(reverted_by(&p, std::slice::from_ref(&p)).is_none());
         let held = pr(&["Shipgate:Hold"]);
         assert!(
             gate_refusal(&held, &[run("completed", Some("success"))], "shipgate:hold")

@@ -293,7 +293,7 @@ impl<'a> DeployRun<'a> {
                 .map(|u| format!(" ([run]({u}))"))
                 .unwrap_or_default();
             let body = format!(
-                "{marker}\n### ⏸️ Rolled back in `{env}`, held\n\n`{env}` was rolled back from `{from}` to `{to}`{run}, which undoes this PR. It now carries `{label}`, so the release train stops before it.\n\nTo resume: fix forward or merge a revert, then remove the `{label}` label; the next release ships it again.",
+                "{marker}\n### ⏸️ Rolled back in `{env}`, held\n\n`{env}` was rolled back from `{from}` to `{to}`{run}, which undoes this PR. It now carries `{label}`, so the release train stops before it.\n\nTo resume: remove the `{label}` label when it may ship again (the next release ships it), or merge its revert (GitHub's Revert button): the train then ships the two together, as no change.",
                 env = self.cfg.environment,
                 from = from.short(),
                 to = self.plan.commit.short(),
