@@ -270,6 +270,20 @@ mod tests {
     }
 
     #[test]
+    fn the_clock_override_is_rfc3339_or_a_configuration_error() {
+        let mut e = env(None);
+        assert!(e.tuning().unwrap().now.is_none());
+        e.now = Some("2026-12-07T00:01:00Z".into());
+        assert_eq!(
+            e.tuning().unwrap().now,
+            Some("2026-12-07T00:01:00Z".parse().unwrap())
+        );
+        e.now = Some("monday morning".into());
+        let err = e.tuning().unwrap_err();
+        assert!(err.0.contains("SHIPGATE_NOW"), "{err}");
+    }
+
+    #[test]
     fn a_corrupt_event_file_is_a_configuration_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("event.json");
