@@ -22,6 +22,10 @@ pub enum Sent {
     Comment {
         pr: PrNumber,
     },
+    Label {
+        pr: PrNumber,
+        label: String,
+    },
     Deployment {
         environment: String,
     },
@@ -40,6 +44,7 @@ impl Sent {
                 annotations,
             } => format!("publish check run ({conclusion}, {annotations} annotation(s))"),
             Sent::Comment { pr } => format!("update the shipgate comment on PR {pr}"),
+            Sent::Label { pr, label } => format!("add the label `{label}` to PR {pr}"),
             Sent::Deployment { environment } => {
                 format!("create a GitHub Deployment in `{environment}`")
             }
@@ -131,6 +136,17 @@ impl Channels {
         }
         self.github()?.upsert_comment(pr, marker, body).await?;
         Ok(())
+    }
+
+    /// Adds `label` to a PR.
+    pub async fn label(&mut self, pr: PrNumber, label: &str) -> Result<(), GitHubError> {
+        if !self.record(Sent::Label {
+            pr,
+            label: label.to_string(),
+        }) {
+            return Ok(());
+        }
+        self.github()?.add_labels(pr, &[label]).await
     }
 
     /// The GitHub Deployment shipgate made for this commit and environment (a re-run reuses

@@ -212,4 +212,8 @@ input_flags! {
     slack_notify => "slack-notify",
     dry_run => "dry-run",
     sarif_file => "sarif-file",
+    release_window => "release-window",
+    freeze => "freeze",
+    force => "force",
+    allow_schema_rollback => "allow-schema-rollback",
 }

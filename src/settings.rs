@@ -24,6 +24,8 @@ pub struct Environment {
     pub slack_api_url: Option<String>,
     /// `SHIPGATE_POLL_MS`.
     pub poll_ms: Option<String>,
+    /// `SHIPGATE_NOW`: see [`Tuning::now`].
+    pub now: Option<String>,
     /// `GITHUB_ACTIONS=true`.
     pub in_actions: bool,
 }
@@ -34,6 +36,7 @@ impl Environment {
             github_token: crate::runner::env_var("GITHUB_TOKEN"),
             slack_api_url: crate::runner::env_var("SLACK_API_URL"),
             poll_ms: crate::runner::env_var("SHIPGATE_POLL_MS"),
+            now: crate::runner::env_var("SHIPGATE_NOW"),
             in_actions: crate::runner::RunContext::in_actions(),
         }
     }
@@ -47,9 +50,18 @@ impl Environment {
                 ))
             })?)),
         };
+        let now = match &self.now {
+            None => None,
+            Some(v) => Some(v.parse::<jiff::Timestamp>().map_err(|e| {
+                ConfigError(format!(
+                    "SHIPGATE_NOW: expected an RFC 3339 time like 2026-12-07T09:30:00Z, got '{v}': {e}"
+                ))
+            })?),
+        };
         Ok(Tuning {
             poll,
             slack_api: self.slack_api_url.clone(),
+            now,
         })
     }
 }
@@ -273,6 +285,20 @@ mod tests {
         assert!(env(None).tuning().unwrap().poll.is_none());
         let e = env(Some("fast")).tuning().unwrap_err();
         assert!(e.0.contains("SHIPGATE_POLL_MS"), "{e}");
+    }
+
+    #[test]
+    fn the_clock_override_is_rfc3339_or_a_configuration_error() {
+        let mut e = env(None);
+        assert!(e.tuning().unwrap().now.is_none());
+        e.now = Some("2026-12-07T00:01:00Z".into());
+        assert_eq!(
+            e.tuning().unwrap().now,
+            Some("2026-12-07T00:01:00Z".parse().unwrap())
+        );
+        e.now = Some("monday morning".into());
+        let err = e.tuning().unwrap_err();
+        assert!(err.0.contains("SHIPGATE_NOW"), "{err}");
     }
 
     #[test]

@@ -42,7 +42,7 @@ fn readme_inputs_match_action_yml() {
 #[test]
 fn readme_outputs_match_action_yml() {
     let declared = action_keys("outputs");
-    assert_eq!(declared.len(), 8);
+    assert_eq!(declared.len(), 9);
     assert_eq!(readme_table("Outputs"), declared);
 }
 

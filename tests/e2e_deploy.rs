@@ -111,6 +111,8 @@ async fn merged_pr_ships_and_succeeds() {
             format!("GET commits/{SHA}/pulls"),
             "GET commits/00000000000000000000000000000000000042aa/check-runs".into(),
             "GET pulls/42/files".into(),
+            // An open issue labelled shipgate:freeze would hold the merge.
+            "GET issues".into(),
             "GET deployments".into(),
             "POST deployments".into(),
             "POST deployments/1001/statuses".into(),
@@ -573,6 +575,14 @@ async fn rollback_redeploys_the_previous_good_revision() {
         second.output("revision").unwrap(),
         format!("s3://shop-artifacts/shop/{newer}.zip")
     );
+    // What the rollback undoes: one commit pushed straight to main.
+    {
+        let mut st = w.gh.state.lock().unwrap();
+        st.compare
+            .insert((SHA.into(), newer.into()), "ahead".into());
+        st.compare_commits
+            .insert((SHA.into(), newer.into()), vec![newer.into()]);
+    }
 
     let back = run_blocking(
         &w.run_for(newer)
@@ -594,6 +604,12 @@ async fn rollback_redeploys_the_previous_good_revision() {
     assert!(back
         .summary
         .contains(&format!("Rollback to s3://shop-artifacts/shop/{SHA}.zip")));
+    assert!(
+        back.summary
+            .contains("undoes commit beef000 (pushed directly)"),
+        "{}",
+        back.summary
+    );
     assert_eq!(
         back.output("deployment-status").as_deref(),
         Some("succeeded")
@@ -645,6 +661,9 @@ async fn train_world() -> (World, Vec<String>) {
     }
     let head = merges[2].clone();
     let mut st = w.gh.state.lock().unwrap();
+    // f1 and f2 are branch commits of PRs 50 and 52 (merge-commit merges list them too).
+    st.commit_pulls.insert("f1".repeat(20), vec![50]);
+    st.commit_pulls.insert("f2".repeat(20), vec![52]);
     st.compare
         .insert((SHA.into(), head.clone()), "ahead".into());
     st.compare_commits.insert(

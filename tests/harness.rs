@@ -60,8 +60,8 @@ async fn an_unknown_write_on_a_read_only_token_is_still_unexpected() {
     let sim = GitHubSim::start().await;
     sim.forbid_writes();
     let resp = reqwest::Client::new()
-        .post(format!("{}/repos/octo-org/shop/issues/7/labels", sim.url()))
-        .json(&serde_json::json!({"labels": ["x"]}))
+        .post(format!("{}/repos/octo-org/shop/git/refs", sim.url()))
+        .json(&serde_json::json!({"ref": "refs/heads/x", "sha": "0"}))
         .send()
         .await
         .expect("answers");

@@ -39,6 +39,7 @@ fn notice(status: NoticeStatus) -> DeployNotice {
             "https://github.com/octo/shop/actions/runs/1".into(),
         )],
         dry_run: false,
+        notes: vec![],
     }
 }
 

@@ -41,6 +41,7 @@ fn notice() -> DeployNotice {
             ),
         ],
         dry_run: false,
+        notes: vec![],
     }
 }
 

@@ -3,7 +3,9 @@
 //! it to GitHub Deployments, the PRs, the job summary, the outputs and Slack.
 
 use crate::channels::Channels;
-use crate::deploy::checks::{direct_push_refusal, pr_block, read_change, release_separation};
+use crate::deploy::checks::{
+    direct_push_refusal, not_now, pr_block, read_change, release_separation,
+};
 use crate::deploy::publish::{DeployRun, Kind, Plan};
 use crate::deploy::ship::{attach_or_ship, Aws};
 use crate::gate::policy::MixedPolicy;
@@ -54,10 +56,16 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
         revision,
         prs,
         left: Vec::new(),
+        notes: Vec::new(),
     };
     let mut run = DeployRun::new(ctx, cfg, plan, channels);
     if let Some(reason) = refusal {
         return run.refuse(&reason).await;
+    }
+    // The gate passed; the window and freeze hold a merge the same way as a train (`force`
+    // overrides them, never the gate above).
+    if let Some(reason) = not_now(&gh, cfg).await {
+        return run.not_now(&reason).await;
     }
     let aws = Aws::open(cfg).await?;
     attach_or_ship(&mut run, &aws, &gh).await

@@ -70,6 +70,7 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
         revision,
         prs,
         left: Vec::new(),
+        notes: Vec::new(),
     };
     let mut run = DeployRun::new(ctx, cfg, plan, channels);
     run.deployment_id = Some(id.clone());

@@ -1,75 +1,150 @@
 //! `shipgate rollback`: redeploy the newest revision that succeeded before the one the group
-//! runs now (or the `revision` input), with the same reporting. No gate or order check: going
-//! back is the point. While a Blue/Green deployment's original fleet still runs (Ready, or the
-//! termination wait after the switch), the rollback is instant instead: StopDeployment with
-//! rollback routes the traffic back to that fleet, and no new deployment is created.
+//! runs now, exactly as it was deployed (its own S3 location or commit; a `{sha}` template
+//! resolves to that deployment's commit, never the run's). It knows what it undoes: the PRs
+//! between the two, refused across a schema change unless `allow-schema-rollback`, and held
+//! (hold label and a comment) so the next release train does not re-ship them. While a
+//! Blue/Green deployment's original fleet still runs (Ready, or the termination wait after the
+//! switch), the rollback is instant instead: StopDeployment with rollback routes the traffic
+//! back to that fleet, and no new deployment is created.
 
 use crate::channels::Channels;
 use crate::codedeploy::types::DeploymentSnapshot;
+use crate::deploy::checks::read_change;
 use crate::deploy::follow::reroute_back;
-use crate::deploy::history;
+use crate::deploy::history::{self, GroupHistory};
 use crate::deploy::publish::{DeployRun, Kind, Plan};
+use crate::deploy::range;
 use crate::deploy::ship::{ship, Aws};
-use crate::github::GitHub;
+use crate::deploy::train::Step;
+use crate::github::{GitHub, PullRequest};
 use crate::inputs::ConfigError;
-use crate::model::CommitSha;
+use crate::model::{CommitSha, ReleaseKind};
 use crate::outcome::Outcome;
 use crate::runner::{self, RunContext, Runner};
 use crate::settings::DeploySettings;
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result<Outcome> {
     let cfg = &s.deploy;
-    let fallback = s
-        .target
-        .as_ref()
-        .and_then(|t| t.commit().cloned())
-        .unwrap_or_else(|| CommitSha(String::new()));
     let gh = s.github.client()?;
     let aws = Aws::open(cfg).await?;
     if let Some(waiting) = history::waiting_deployment(&aws.cd, &aws.group).await? {
+        let fallback = s
+            .target
+            .as_ref()
+            .and_then(|t| t.commit().cloned())
+            .unwrap_or_else(|| CommitSha(String::new()));
         return instant(ctx, &s, runner, gh, &aws, waiting, fallback).await;
     }
-    let (revision, commit) = match &cfg.revision {
-        Some(template) => {
-            let r = template.at(&fallback)?;
-            let c = r.commit().cloned().unwrap_or(fallback);
-            (r, c)
-        }
-        None => {
-            let Some(previous) = history::previous_good(&aws.cd, &aws.group)
-                .await
-                .context("looking for the last good revision")?
-            else {
-                return Err(ConfigError(format!(
-                    "deployment group '{}' has no earlier successful deployment to roll back to; give input 'revision'",
-                    cfg.group
-                ))
-                .into());
-            };
-            let revision = previous.revision.clone().ok_or_else(|| {
-                ConfigError(format!(
-                    "deployment {} does not name its revision",
-                    previous.id
-                ))
-            })?;
-            println!(
-                "shipgate: rolling back to {revision} (last succeeded in deployment {})",
-                previous.id
-            );
-            let commit = history::deployed_commit(&previous).unwrap_or(fallback);
-            (revision, commit)
+    let history = GroupHistory::load(&aws.cd, &gh, &aws.group, cfg).await?;
+    let Some(current) = history.current()? else {
+        return Err(ConfigError(format!(
+            "deployment group '{}' has no successful deployment, so no earlier successful deployment to roll back to",
+            cfg.group
+        ))
+        .into());
+    };
+    let Some(target) = history.previous_good(&current)? else {
+        return Err(ConfigError(format!(
+            "deployment group '{}' has no earlier successful deployment to roll back to (it runs {}, and nothing older that ran another known commit succeeded)",
+            cfg.group,
+            current.commit.short()
+        ))
+        .into());
+    };
+    // The artifact that ran then, byte for byte: the target deployment's own revision.
+    let revision = match (&target.deployment.revision, &cfg.revision) {
+        (Some(r), _) => r.clone(),
+        (None, Some(template)) if !template.is_fixed() => template.at(&target.commit)?,
+        (None, _) => {
+            return Err(ConfigError(format!(
+                "deployment {} does not name its revision, and input 'revision' has no {{sha}} to name it by its commit {}",
+                target.deployment.id,
+                target.commit.short()
+            ))
+            .into())
         }
     };
-    let channels = Channels::new(Some(gh), cfg.slack.notifier(), runner.clone(), cfg.dry_run);
+    println!(
+        "shipgate: rolling back `{}` from {} to {} ({revision}, last succeeded in deployment {})",
+        cfg.group,
+        current.commit.short(),
+        target.commit.short(),
+        target.deployment.id
+    );
+
+    // What the rollback undoes.
+    let steps = range::steps(&gh, &target.commit, &current.commit).await?;
+    let undone: Vec<PullRequest> = steps.iter().filter_map(|s| s.pr().cloned()).collect();
+    let direct: Vec<String> = steps
+        .iter()
+        .filter(|s| matches!(s, Step::Direct(_)))
+        .map(Step::label)
+        .collect();
+    let mut schema_prs = Vec::new();
+    for pr in &undone {
+        let change = read_change(&gh, ctx.workspace.as_deref(), std::slice::from_ref(pr)).await?;
+        let kind = cfg.gate.classifier.classify_change(&change).release_kind();
+        if matches!(kind, ReleaseKind::Schema | ReleaseKind::Mixed) || change.incomplete.is_some() {
+            schema_prs.push(pr.clone());
+        }
+    }
+    let mut notes = Vec::new();
+    if !undone.is_empty() || !direct.is_empty() {
+        let mut what: Vec<String> = undone
+            .iter()
+            .map(|p| format!("PR #{} {}", p.number.0, p.title))
+            .collect();
+        what.extend(direct);
+        notes.push(format!("This rollback undoes {}.", what.join(", ")));
+    }
+    let schema_names: Vec<String> = schema_prs
+        .iter()
+        .map(|p| format!("PR #{} {}", p.number.0, p.title))
+        .collect();
+    if !schema_prs.is_empty() && cfg.allow_schema_rollback {
+        let warning = format!(
+            "⚠️ Rolling back across schema changes ({}): the database keeps them (schema is forward-only), so the code of {} runs on the newer schema. allow-schema-rollback: true accepted this.",
+            schema_names.join(", "),
+            target.commit.short()
+        );
+        runner::warning(&format!("shipgate: {warning}"));
+        notes.insert(0, warning);
+    }
+    let channels = Channels::new(
+        Some(gh.clone()),
+        cfg.slack.notifier(),
+        runner.clone(),
+        cfg.dry_run,
+    );
     let plan = Plan {
         kind: Kind::Rollback,
-        commit,
+        commit: target.commit.clone(),
         revision,
         prs: Vec::new(),
         left: Vec::new(),
+        notes,
     };
     let mut run = DeployRun::new(ctx, cfg, plan, channels);
+    if !schema_prs.is_empty() && !cfg.allow_schema_rollback {
+        return run
+            .refuse(&format!(
+                "Rolling back from {} to {} would cross schema changes: {}. Schema changes are forward-only: the database keeps them, and the older code may not work with the new schema (a dropped column it still reads). Fix forward, or set `allow-schema-rollback: true` if the older code is known to work on this schema.",
+                current.commit.short(),
+                target.commit.short(),
+                schema_names.join(", ")
+            ))
+            .await;
+    }
+    // Held before the deployment starts: even if the rollback fails, nobody should re-ship
+    // these by accident. Said only now: a refusal above holds nothing.
+    if !undone.is_empty() {
+        run.plan.notes.push(format!(
+            "The undone PRs now carry `{}`, so the release train stops before them until the label is removed or a revert lands.",
+            cfg.hold_label
+        ));
+    }
+    run.hold_undone(&undone, &current.commit).await;
     ship(&mut run, &aws, None).await
 }
 
@@ -112,6 +187,7 @@ async fn instant(
         revision,
         prs: Vec::new(),
         left: Vec::new(),
+        notes: Vec::new(),
     };
     let mut run = DeployRun::new(ctx, cfg, plan, channels);
     run.deployment_id = Some(id.clone());

@@ -1,6 +1,7 @@
 //! The deploy's settings, all validated from the inputs before anything is read or written.
 
 use super::follow::{FollowOptions, PollSchedule};
+use super::window::{Freeze, Gate, ReleaseWindow};
 use crate::codedeploy::revision::Revision;
 use crate::codedeploy::FileExistsBehavior;
 use crate::gate::config::GateConfig;
@@ -48,6 +49,26 @@ impl RevisionTemplate {
         .map_err(|e| InputError::new("revision", strip_input_prefix(&e.to_string())))
     }
 
+    /// The commit whose artifact `revision` is, read back from the `{sha}` in its S3 key: how a
+    /// deployment someone else made of one of this pipeline's artifacts (console, CodeDeploy's
+    /// own rollback) still tells what it runs.
+    pub fn commit_in(&self, revision: &Revision) -> Option<CommitSha> {
+        let Revision::S3 { bucket, key, .. } = revision else {
+            return None;
+        };
+        let raw = self.raw.split('?').next().unwrap_or(&self.raw);
+        let (prefix, suffix) = raw.strip_prefix("s3://")?.split_once("{sha}")?;
+        let location = format!("{bucket}/{key}");
+        let middle = location.strip_prefix(prefix)?;
+        // The sha is 40 hex digits; whatever follows must be the template's tail with the same
+        // sha wherever `{sha}` appears again.
+        let sha = middle.get(..40)?;
+        if !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        (middle[40..] == suffix.replace("{sha}", sha)).then(|| CommitSha(sha.to_ascii_lowercase()))
+    }
+
     /// An S3 artifact without `{sha}`: the same bundle whatever the commit.
     pub fn is_fixed(&self) -> bool {
         self.raw.starts_with("s3://") && !self.raw.contains("{sha}")
@@ -83,6 +104,9 @@ pub struct Tuning {
     pub poll: Option<Duration>,
     /// `SLACK_API_URL`.
     pub slack_api: Option<String>,
+    /// `SHIPGATE_NOW` (RFC 3339): the clock the release window and freeze are judged by
+    /// (tests; a rehearsal of a schedule). The wall clock otherwise.
+    pub now: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Clone)]
@@ -111,9 +135,28 @@ pub struct DeployConfig {
     pub follow: FollowOptions,
     pub retry: RetryPolicy,
     pub dry_run: bool,
+    /// `release-window`: when `release` (and `deploy` of a merge) may ship.
+    pub release_window: Option<ReleaseWindow>,
+    pub freeze: Freeze,
+    /// `force`: ship outside the window or during a freeze (never past the gate).
+    pub force: bool,
+    /// `allow-schema-rollback`: a rollback may cross a release that changed the schema.
+    pub allow_schema_rollback: bool,
+    /// The moment the window and freeze are judged at, fixed when the run starts.
+    pub now: jiff::Timestamp,
 }
 
 impl DeployConfig {
+    /// Whether the release window and freeze let this run ship now.
+    pub fn window_gate(&self) -> Gate {
+        super::window::decide(
+            self.release_window.as_ref(),
+            &self.freeze,
+            self.force,
+            self.now,
+        )
+    }
+
     /// The revision for `commit` (a release train may ship an earlier commit than the run's).
     pub fn revision_at(&self, commit: &CommitSha) -> Result<Revision, InputError> {
         self.revision
@@ -226,6 +269,14 @@ impl DeployConfig {
             follow,
             retry,
             dry_run: inputs.bool("dry-run", false)?,
+            release_window: inputs
+                .get("release-window")
+                .map(ReleaseWindow::parse)
+                .transpose()?,
+            freeze: Freeze::parse(inputs.get_or("freeze", "false"))?,
+            force: inputs.bool("force", false)?,
+            allow_schema_rollback: inputs.bool("allow-schema-rollback", false)?,
+            now: tuning.now.unwrap_or_else(jiff::Timestamp::now),
         })
     }
 }
@@ -343,6 +394,10 @@ mod tests {
             ("slack-notify", "sometimes"),
             ("environment-url", "shop.example.com"),
             ("mixed-changes", "x"),
+            ("release-window", "weekdays"),
+            ("freeze", "sometimes"),
+            ("force", "very"),
+            ("allow-schema-rollback", "perhaps"),
         ] {
             let mut i = base();
             i.set(name, value);
@@ -384,6 +439,29 @@ mod tests {
                 .input,
             "revision"
         );
+    }
+
+    #[test]
+    fn the_sha_is_read_back_from_an_s3_key() {
+        let t = RevisionTemplate::parse("s3://artifacts/shop/{sha}/app-{sha}.zip", None).unwrap();
+        let r = t.at(&sha()).unwrap();
+        assert_eq!(t.commit_in(&r), Some(sha()));
+        let other = Revision::parse("s3://artifacts/shop/x.zip", None, &sha()).unwrap();
+        assert_eq!(t.commit_in(&other), None);
+        let b = CommitSha("b".repeat(40));
+        let mixed = Revision::parse(
+            &format!("s3://artifacts/shop/{}/app-{}.zip", sha().0, b.0),
+            None,
+            &sha(),
+        )
+        .unwrap();
+        assert_eq!(t.commit_in(&mixed), None, "both {{sha}} must agree");
+        let fixed = RevisionTemplate::parse("s3://artifacts/shop/latest.zip", None).unwrap();
+        assert_eq!(fixed.commit_in(&r), None);
+        let versioned =
+            RevisionTemplate::parse("s3://artifacts/{sha}.zip?versionId=v1", None).unwrap();
+        let r = versioned.at(&sha()).unwrap();
+        assert_eq!(versioned.commit_in(&r), Some(sha()));
     }
 
     #[test]

@@ -8,8 +8,10 @@ pub mod history;
 pub mod phase;
 pub mod preflight;
 pub mod publish;
+pub mod range;
 pub mod ship;
 pub mod train;
+pub mod window;
 
 pub use crate::codedeploy::revision::{BundleType, Revision, RevisionError};
 pub use crate::codedeploy::types::{DeploymentSnapshot, DeploymentStatus, GroupInfo, TargetReport};

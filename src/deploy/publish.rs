@@ -6,6 +6,7 @@
 use super::config::DeployConfig;
 use super::follow::{EndState, FollowResult};
 use super::phase::{utc, Phase};
+use super::train::Step;
 use crate::channels::Channels;
 use crate::codedeploy::revision::Revision;
 use crate::github::{DeploymentState, NewDeployment, NewDeploymentStatus, PullRequest};
@@ -31,8 +32,11 @@ pub struct Plan {
     pub commit: CommitSha,
     pub revision: Revision,
     pub prs: Vec<PullRequest>,
-    /// Release train: merged PRs this run leaves for later, with why.
-    pub left: Vec<(PullRequest, String)>,
+    /// Release train: merged PRs (and direct pushes) this run leaves for later, with why.
+    pub left: Vec<(Step, String)>,
+    /// What every channel must also say: the PRs a rollback undoes and holds, a schema warning,
+    /// direct pushes a train ships.
+    pub notes: Vec<String>,
 }
 
 /// One deploy run's reporting state.
@@ -106,14 +110,16 @@ impl<'a> DeployRun<'a> {
         };
         let details = self
             .plan
-            .left
+            .notes
             .iter()
-            .map(|(p, why)| {
-                format!(
+            .cloned()
+            .chain(self.plan.left.iter().map(|(step, why)| match step {
+                Step::Pr(p) => format!(
                     "Left for the next release: PR #{} {}: {why}",
                     p.number.0, p.title
-                )
-            })
+                ),
+                Step::Direct(_) => format!("Left for the next release: {}: {why}", step.label()),
+            }))
             .collect();
         DeployReport {
             headline,
@@ -164,6 +170,7 @@ impl<'a> DeployRun<'a> {
             phase: self.phase_note.clone(),
             links,
             dry_run: self.cfg.dry_run,
+            notes: self.plan.notes.clone(),
         }
     }
 
@@ -261,6 +268,50 @@ impl<'a> DeployRun<'a> {
         self.notify_slack(notice, details.first().cloned()).await;
         self.channels.summary(&md)?;
         self.outputs(status, false)
+    }
+
+    /// The release window is closed or a freeze is on: nothing ships, and that is not a failure.
+    pub async fn not_now(&mut self, reason: &str) -> Result<Outcome> {
+        println!("shipgate: {reason}");
+        let mut r = self.report(format!("⏸️ Not released to {}", self.cfg.environment));
+        r.details.push(format!(
+            "{reason}. Nothing was deployed; a run inside the window ships it, or re-run with `force: true` (the gate still applies)."
+        ));
+        self.channels.summary(&report::markdown(&r))?;
+        self.outputs("skipped", false)?;
+        Ok(Outcome::Passed)
+    }
+
+    /// Holds each PR a rollback undid: the hold label (so the next train stops before it) and
+    /// a comment saying why and how to resume. Failures are warnings: the rollback matters more.
+    pub async fn hold_undone(&mut self, undone: &[PullRequest], from: &CommitSha) {
+        let label = self.cfg.hold_label.clone();
+        let marker = format!("<!-- shipgate:hold {} -->", self.cfg.environment);
+        for pr in undone {
+            if let Err(e) = self.channels.label(pr.number, &label).await {
+                runner::warning(&format!(
+                    "shipgate could not add `{label}` to PR #{}: {e}",
+                    pr.number.0
+                ));
+            }
+            let run = self
+                .ctx
+                .run_url()
+                .map(|u| format!(" ([run]({u}))"))
+                .unwrap_or_default();
+            let body = format!(
+                "{marker}\n### ⏸️ Rolled back in `{env}`, held\n\n`{env}` was rolled back from `{from}` to `{to}`{run}, which undoes this PR. It now carries `{label}`, so the release train stops before it.\n\nTo resume: remove the `{label}` label when it may ship again (the next release ships it), or merge its revert (GitHub's Revert button): the train then ships the two together, as no change.",
+                env = self.cfg.environment,
+                from = from.short(),
+                to = self.plan.commit.short(),
+            );
+            if let Err(e) = self.channels.comment(pr.number, &marker, &body).await {
+                runner::warning(&format!(
+                    "shipgate could not comment on PR #{}: {e}",
+                    pr.number.0
+                ));
+            }
+        }
     }
 
     /// Dry run: everything was decided, nothing is started.

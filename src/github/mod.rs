@@ -335,6 +335,26 @@ impl GitHub {
         Ok(raw.into_iter().map(PullRequest::from).collect())
     }
 
+    /// The files one commit changed (a push straight to the base branch).
+    pub async fn commit_files(&self, sha: &CommitSha) -> Result<Vec<ChangedFile>, GitHubError> {
+        let raw: RawCommitFiles = self
+            .get(
+                "get a commit",
+                self.route(&format!("commits/{}", sha.0)),
+                None::<&()>,
+            )
+            .await?;
+        Ok(raw
+            .files
+            .into_iter()
+            .map(|e| ChangedFile {
+                path: e.filename,
+                status: FileStatus::from_github(&e.status),
+                previous_path: e.previous_filename,
+            })
+            .collect())
+    }
+
     /// How `head` relates to `base`: `ahead`, `behind`, `identical` or `diverged`.
     pub async fn compare(&self, base: &str, head: &str) -> Result<CompareStatus, GitHubError> {
         let res: RawCompare = self
@@ -425,6 +445,49 @@ impl GitHub {
             Some(&[("sha", sha.0.as_str()), ("environment", environment)]),
         )
         .await
+    }
+
+    /// The environment's GitHub Deployments, newest first (up to `limit`): part of the history
+    /// that tells which commit a deployment shipgate did not make was built from.
+    pub async fn environment_deployments(
+        &self,
+        environment: &str,
+        limit: usize,
+    ) -> Result<Vec<DeploymentRef>, GitHubError> {
+        self.get_all(
+            "list deployments",
+            self.route("deployments"),
+            &[("environment", environment.to_string())],
+            limit,
+        )
+        .await
+    }
+
+    /// Open issues (and PRs) carrying `label`, as `(number, title)`, at most a page.
+    pub async fn open_issues_with_label(
+        &self,
+        label: &str,
+    ) -> Result<Vec<(u64, String)>, GitHubError> {
+        let raw: Vec<RawIssue> = self
+            .get(
+                "list issues",
+                self.route("issues"),
+                Some(&[("labels", label), ("state", "open"), ("per_page", "10")]),
+            )
+            .await?;
+        Ok(raw.into_iter().map(|i| (i.number, i.title)).collect())
+    }
+
+    /// Adds labels to a PR (an issue, for this API), keeping those it has.
+    pub async fn add_labels(&self, number: PrNumber, labels: &[&str]) -> Result<(), GitHubError> {
+        let _: Value = self
+            .post(
+                "add labels",
+                self.route(&format!("issues/{}/labels", number.0)),
+                &json!({ "labels": labels }),
+            )
+            .await?;
+        Ok(())
     }
 
     pub async fn set_deployment_status(

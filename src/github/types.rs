@@ -233,6 +233,14 @@ pub(crate) struct RawCommit {
     pub sha: String,
 }
 
+/// GET a commit: the part shipgate reads (the first 300 files; a direct push that large is
+/// reported as cut off by the caller's classification, like a PR past its cap).
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawCommitFiles {
+    #[serde(default)]
+    pub files: Vec<RawDiffEntry>,
+}
+
 /// A GitHub Deployment to create.
 #[derive(Debug, Clone)]
 pub struct NewDeployment {
@@ -289,4 +297,12 @@ pub struct NewDeploymentStatus {
     pub log_url: Option<String>,
     pub environment_url: Option<String>,
     pub environment: Option<String>,
+}
+
+/// An issue of a list (the part shipgate reads).
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawIssue {
+    pub number: u64,
+    #[serde(default)]
+    pub title: String,
 }

@@ -398,6 +398,46 @@ fn resolve_reverts(
     out
 }
 
+/// How one migration file moves the schema: the tables it expands (adds tables, columns,
+/// indexes to) and those it contracts (drops, renames), from the same ops and the same
+/// expand/contract split SG004 uses. A Rails post-deploy migration is the contract phase
+/// whatever it does. `None` when the path is not a migration the lint reads.
+pub fn schema_moves(path: &str, text: &str, dialect: Dialect) -> Option<SchemaMoves> {
+    let kind = classify(path)?;
+    let mut groups = 0;
+    let ops = match kind {
+        MigrationKind::Sql => sql::lower(text, dialect, 1, &mut groups),
+        MigrationKind::Rails { .. } => rails::lower(text, dialect, &mut groups),
+        MigrationKind::Django => python::lower(text, dialect, false, &mut groups),
+        MigrationKind::Alembic => python::lower(text, dialect, true, &mut groups),
+    };
+    let post_deploy = matches!(kind, MigrationKind::Rails { post_deploy: true });
+    let mut moves = SchemaMoves::default();
+    for op in &ops {
+        let table = op.table().unwrap_or("?").to_string();
+        if op.is_contract() || (post_deploy && op.is_ddl()) {
+            moves.contracts.insert(table);
+        } else if op.is_expand() {
+            moves.expands.insert(table);
+        }
+    }
+    Some(moves)
+}
+
+/// See [`schema_moves`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaMoves {
+    pub expands: std::collections::BTreeSet<String>,
+    pub contracts: std::collections::BTreeSet<String>,
+}
+
+impl SchemaMoves {
+    pub fn add(&mut self, other: SchemaMoves) {
+        self.expands.extend(other.expands);
+        self.contracts.extend(other.contracts);
+    }
+}
+
 /// Lints one migration file's text. Inline acknowledgements are applied (findings stay, marked
 /// accepted); unused ones are reported.
 pub fn lint_source(path: &str, text: &str, opts: &LintOptions) -> Vec<Finding> {

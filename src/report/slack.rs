@@ -108,6 +108,8 @@ pub struct DeployNotice {
     /// `(label, url)`: the run, the CodeDeploy console, the GitHub deployment.
     pub links: Vec<(String, String)>,
     pub dry_run: bool,
+    /// What the run also wants people to know (the PRs a rollback holds, a schema warning).
+    pub notes: Vec<String>,
 }
 
 /// Escapes user text for Slack mrkdwn: `&`, `<`, `>` (so `<!channel>`, `<@U123>` and
@@ -256,6 +258,14 @@ pub fn render(n: &DeployNotice) -> Value {
     }
     if let Some(f) = &n.failing_event {
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&format!("*Failure*\n{}", escape_mrkdwn(f)), 3000)}}));
+    }
+    if !n.notes.is_empty() {
+        let lines: Vec<String> = n
+            .notes
+            .iter()
+            .map(|l| format!("• {}", escape_mrkdwn(l)))
+            .collect();
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&format!("*Notes*\n{}", lines.join("\n")), 3000)}}));
     }
     let links: Vec<String> = n
         .links

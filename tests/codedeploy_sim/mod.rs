@@ -335,6 +335,32 @@ impl Sim {
         }
     }
 
+    /// Like [`Sim::seed_deployment`], with the revision (and description, if any) someone
+    /// else's deployment used: a console deploy of one of the pipeline's artifacts.
+    pub fn seed_deployment_with(
+        &self,
+        application: &str,
+        group: &str,
+        description: Option<&str>,
+        revision: Value,
+        plan: Plan,
+    ) -> String {
+        let mut st = self.st();
+        let mut body = json!({
+            "applicationName": application,
+            "deploymentGroupName": group,
+            "revision": revision,
+        });
+        if let Some(d) = description {
+            body["description"] = json!(d);
+        }
+        st.plans.insert(0, plan);
+        match create(&mut st, &body) {
+            Ok(v) => v["deploymentId"].as_str().unwrap_or_default().to_string(),
+            Err((code, msg)) => panic!("seed_deployment_with: {code}: {msg}"),
+        }
+    }
+
     /// The operations called, in order (throttled answers included, marked with `!`).
     pub fn ops(&self) -> Vec<String> {
         self.st()

@@ -42,6 +42,10 @@ pub struct State {
     pub comments: HashMap<u64, Vec<Value>>,
     pub check_runs: Vec<Value>,
     pub commit_pulls: HashMap<String, Vec<u64>>,
+    /// Issues (not PRs), built from the REST example.
+    pub issues: Vec<Value>,
+    /// sha → (path, status) of a commit pushed straight to the branch (GET a commit).
+    pub commit_files: HashMap<String, Vec<(String, String)>>,
     pub deployments: Vec<Value>,
     pub deployment_statuses: Vec<(u64, Value)>,
     /// (base, head) → status.
@@ -153,6 +157,25 @@ impl GitHubSim {
         v
     }
 
+    /// An issue built from the REST example (`issue-items.json`), with these labels.
+    pub fn add_issue(&self, number: u64, title: &str, labels: &[&str], open: bool) {
+        let mut v = fixture("issue-items.json")[0].clone();
+        v["number"] = json!(number);
+        v["title"] = json!(title);
+        v["state"] = json!(if open { "open" } else { "closed" });
+        v["labels"] = Value::Array(
+            labels
+                .iter()
+                .map(|l| json!({"id": 1, "name": l, "color": "ededed", "default": false}))
+                .collect(),
+        );
+        // A plain issue: the example is a PR's issue side.
+        if let Some(o) = v.as_object_mut() {
+            o.remove("pull_request");
+        }
+        self.state.lock().unwrap().issues.push(v);
+    }
+
     pub fn set_content(&self, reference: &str, path: &str, text: &str) {
         self.state
             .lock()
@@ -193,6 +216,20 @@ impl GitHubSim {
             .get(&issue)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The names of a PR's labels as the simulated GitHub holds them now.
+    pub fn labels(&self, pr: u64) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .pulls
+            .get(&pr)
+            .and_then(|p| p["labels"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|l| l["name"].as_str().map(str::to_string))
+            .collect()
     }
 
     pub fn check_runs(&self) -> Vec<Value> {
@@ -293,6 +330,7 @@ fn write_endpoint(method: &str, parts: &[&str]) -> Option<&'static str> {
         ("PATCH", ["issues", "comments", _]) => {
             "/repos/{owner}/{repo}/issues/comments/{comment_id}"
         }
+        ("POST", ["issues", _, "labels"]) => "/repos/{owner}/{repo}/issues/{issue_number}/labels",
         ("POST", ["deployments"]) => "/repos/{owner}/{repo}/deployments",
         ("POST", ["deployments", _, "statuses"]) => {
             "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
@@ -456,6 +494,26 @@ impl Respond for Router {
                     None => not_found(),
                 }
             }
+            ("GET", ["issues"]) => {
+                let state = query_param(req, "state").unwrap_or_else(|| "open".into());
+                let wanted: Vec<String> = query_param(req, "labels")
+                    .map(|l| l.split(',').map(str::to_string).collect())
+                    .unwrap_or_default();
+                let found: Vec<Value> = st
+                    .issues
+                    .iter()
+                    .filter(|i| state == "all" || i["state"] == json!(state))
+                    .filter(|i| {
+                        wanted.iter().all(|w| {
+                            i["labels"]
+                                .as_array()
+                                .is_some_and(|ls| ls.iter().any(|l| l["name"] == json!(w)))
+                        })
+                    })
+                    .cloned()
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(page(&found, req))
+            }
             ("GET", ["issues", n, "comments"]) => {
                 let n: u64 = n.parse().unwrap_or(0);
                 let items = st.comments.get(&n).cloned().unwrap_or_default();
@@ -469,6 +527,31 @@ impl Respond for Router {
                 c["body"] = body["body"].clone();
                 st.comments.entry(n).or_default().push(c.clone());
                 ResponseTemplate::new(201).set_body_json(c)
+            }
+            ("POST", ["issues", n, "labels"]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let names: Vec<String> = body["labels"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|l| l.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let template = fixture("label-items.json")[0].clone();
+                let Some(pr) = st.pulls.get_mut(&n) else {
+                    return not_found();
+                };
+                let mut labels = pr["labels"].as_array().cloned().unwrap_or_default();
+                for name in names {
+                    if !labels.iter().any(|l| l["name"] == json!(name)) {
+                        let mut l = template.clone();
+                        l["name"] = json!(name);
+                        labels.push(l);
+                    }
+                }
+                pr["labels"] = Value::Array(labels.clone());
+                ResponseTemplate::new(200).set_body_json(Value::Array(labels))
             }
             ("PATCH", ["issues", "comments", id]) => {
                 let id: u64 = id.parse().unwrap_or(0);
@@ -529,6 +612,29 @@ impl Respond for Router {
                 ResponseTemplate::new(200)
                     .set_body_json(json!({"total_count": runs.len(), "check_runs": runs}))
             }
+            ("GET", ["commits", sha]) => match st.commit_files.get(*sha) {
+                Some(files) => {
+                    // A commit as GET /commits/{ref} answers it: the comparison example's commit
+                    // object, plus its files shaped like the PR files example.
+                    let cmp = fixture("commit-comparison.json");
+                    let mut c = cmp["commits"][0].clone();
+                    c["sha"] = json!(sha);
+                    let template = fixture("diff-entry-items.json")[0].clone();
+                    c["files"] = Value::Array(
+                        files
+                            .iter()
+                            .map(|(path, status)| {
+                                let mut f = template.clone();
+                                f["filename"] = json!(path);
+                                f["status"] = json!(status);
+                                f
+                            })
+                            .collect(),
+                    );
+                    ResponseTemplate::new(200).set_body_json(c)
+                }
+                None => not_found(),
+            },
             ("GET", ["commits", sha, "pulls"]) => {
                 let numbers = st.commit_pulls.get(*sha).cloned().unwrap_or_default();
                 let prs: Vec<Value> = numbers
