@@ -30,6 +30,7 @@ pub struct CheckRequest {
 pub fn run(req: &CheckRequest, inputs: &Inputs, runner: &Runner) -> Result<Verdict> {
     let cfg = GateConfig::from_inputs(inputs)?;
     let repo = Repo::new(&req.dir);
+    repo.require_cli()?;
     let head = repo.rev_parse(&req.head).map_err(|_| {
         ConfigError(format!(
             "--head: '{}' is not a commit in {}",
