@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the action's image from the project's Dockerfile with podman, on locally made stand-ins
 # for its public bases (no image registry is reachable here), checks its size, then runs it the
-# way the Actions runner runs a Docker action (tests/image_runner.rs).
+# way the Actions runner runs a Docker action (tests/e2e_image.rs).
 #
 # The stand-ins carry the names the Dockerfile uses (localhost/rust:1.95-bookworm,
 # localhost/debian:bookworm-slim) and stay in podman's storage, so only the first run on a machine
@@ -130,7 +130,7 @@ main() {
 
   log "running the image as the Actions runner does"
   SHIPGATE_IMAGE="$image" SHIPGATE_CONTAINER_ARGS="${runtime_args[*]}" \
-    cargo test --locked --test image_runner -- --ignored --test-threads 1
+    cargo test --locked --test e2e_image -- --ignored --test-threads 1
   log "image checks passed in $(($(now) - t0)) s"
   # Dangling layers of earlier builds.
   podman image prune -f >/dev/null 2>&1 || true

@@ -129,6 +129,8 @@ impl Repo {
                 Vec::new()
             });
         }
+        // git takes "." for the whole tree; an empty pathspec is an error.
+        let prefix = if prefix.is_empty() { "." } else { prefix };
         self.run(&["ls-tree", "-r", "-z", "--name-only", rev, "--", prefix])
             .map(|out| {
                 out.split(|b| *b == 0)

@@ -718,11 +718,11 @@ mod tests {
                 "nothing/",
                 "LINK",
             ] {
-                let cli: Vec<String> =
-                    git(dir, &["ls-tree", "-r", "--name-only", rev, "--", prefix])
-                        .lines()
-                        .map(str::to_string)
-                        .collect();
+                let spec = if prefix.is_empty() { "." } else { prefix };
+                let cli: Vec<String> = git(dir, &["ls-tree", "-r", "--name-only", rev, "--", spec])
+                    .lines()
+                    .map(str::to_string)
+                    .collect();
                 assert_eq!(store.paths(&c, prefix).unwrap(), cli, "{rev} {prefix:?}");
             }
             for path in store.paths(&c, "").unwrap() {
