@@ -117,7 +117,13 @@ main() {
   [ "${1:-}" = bases ] && return 0
 
   log "building the Dockerfile"
-  podman build "${runtime_args[@]}" --network host --pull=never --layers -t "$image" -f Dockerfile .
+  # The build and rootfs stages get tags of their own so that their cached layers (the
+  # dependencies' compile above all) are not dangling and survive the prune below, which drops
+  # what earlier runs left.
+  local build=(podman build "${runtime_args[@]}" --network host --pull=never --layers -f Dockerfile)
+  "${build[@]}" --target build -t localhost/shipgate-build:ci .
+  "${build[@]}" --target rootfs -t localhost/shipgate-rootfs:ci .
+  "${build[@]}" -t "$image" .
   t0="$(now)"
   log "image built in $((t0 - t1)) s"
   podman images "$image"
@@ -132,7 +138,7 @@ main() {
   SHIPGATE_IMAGE="$image" SHIPGATE_CONTAINER_ARGS="${runtime_args[*]}" \
     cargo test --locked --test e2e_image -- --ignored --test-threads 1
   log "image checks passed in $(($(now) - t0)) s"
-  # Dangling layers of earlier builds.
+  # Layers of earlier builds that nothing tagged uses any more.
   podman image prune -f >/dev/null 2>&1 || true
 }
 
