@@ -128,7 +128,9 @@ fn main() {
     );
 
     // 3. Start time and size.
-    let bin = env!("CARGO_BIN_EXE_shipgate");
+    let bin = std::env::var("SHIPGATE_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_shipgate").to_string());
+    let bin = bin.as_str();
     let mut times = Vec::new();
     for _ in 0..50 {
         let t = Instant::now();

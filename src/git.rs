@@ -1,10 +1,26 @@
 //! The local git repository, through the `git` CLI: the diff of a change and file contents at
-//! a revision, for `shipgate check` and for reading base-branch files from the workspace.
+//! a revision, for `shipgate check` and for reading base-branch files from the workspace. Where
+//! no git CLI is installed (the action's image), commits, files and listings are read from the
+//! object store directly (`store`); only the diff of `shipgate check` needs the CLI.
+
+mod store;
 
 use crate::model::{ChangedFile, FileStatus};
-use anyhow::{bail, Context as _, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+/// Whether a `git` CLI can be started, asked once per process.
+fn cli_available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        Command::new("git")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
 
 /// A git work tree.
 #[derive(Debug, Clone)]
@@ -27,7 +43,10 @@ impl Repo {
             .arg(&self.dir)
             .args(args)
             .output()
-            .context("running git (is it installed?)")?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => anyhow!("git is not installed (no `git` on PATH)"),
+                _ => anyhow!(e).context("running git"),
+            })?;
         if !out.status.success() {
             bail!(
                 "git {} failed: {}",
@@ -49,8 +68,24 @@ impl Repo {
             .with_context(|| format!("{} is not a git repository", self.dir.display()))
     }
 
+    /// Fails, naming the problem, when the git CLI is not installed: `shipgate check` diffs
+    /// with it.
+    pub fn require_cli(&self) -> Result<()> {
+        if cli_available() {
+            return Ok(());
+        }
+        self.run(&["--version"]).map(|_| ())
+    }
+
+    fn store(&self) -> Result<std::sync::Arc<store::Store>> {
+        store::Store::for_work_tree(&self.dir)
+    }
+
     /// The full commit id of `rev`.
     pub fn rev_parse(&self, rev: &str) -> Result<String> {
+        if !cli_available() {
+            return Ok(self.store()?.commit(rev)?.hex());
+        }
         let spec = format!("{rev}^{{commit}}");
         let out = self.run(&["rev-parse", "--verify", "--quiet", &spec])?;
         Ok(String::from_utf8_lossy(&out).trim().to_string())
@@ -77,6 +112,17 @@ impl Repo {
 
     /// A file's text at `rev`; `None` when it does not exist there.
     pub fn show(&self, rev: &str, path: &str) -> Option<String> {
+        if !cli_available() {
+            let store = self.store().ok()?;
+            let commit = store.commit(rev).ok()?;
+            return match store.file(&commit, path) {
+                Ok(bytes) => bytes.map(|b| String::from_utf8_lossy(&b).into_owned()),
+                Err(e) => {
+                    tracing::warn!("could not read {path} at {rev} from git: {e:#}");
+                    None
+                }
+            };
+        }
         let spec = format!("{rev}:{path}");
         self.run(&["show", &spec])
             .ok()
@@ -85,6 +131,17 @@ impl Repo {
 
     /// Tracked paths at `rev` under `prefix`.
     pub fn ls_tree(&self, rev: &str, prefix: &str) -> Vec<String> {
+        if !cli_available() {
+            let paths = self
+                .store()
+                .and_then(|s| s.commit(rev).and_then(|c| s.paths(&c, prefix)));
+            return paths.unwrap_or_else(|e| {
+                tracing::warn!("could not list {prefix} at {rev} from git: {e:#}");
+                Vec::new()
+            });
+        }
+        // git takes "." for the whole tree; an empty pathspec is an error.
+        let prefix = if prefix.is_empty() { "." } else { prefix };
         self.run(&["ls-tree", "-r", "-z", "--name-only", rev, "--", prefix])
             .map(|out| {
                 out.split(|b| *b == 0)

@@ -15,6 +15,7 @@ use anyhow::Result;
 
 pub fn run(s: &CheckSettings, runner: &Runner) -> Result<Outcome> {
     let repo = Repo::new(&s.dir);
+    repo.require_cli()?;
     repo.check_usable()
         .map_err(|e| ConfigError(format!("--dir: {e:#}")))?;
     let head = repo.rev_parse(&s.head).map_err(|_| {

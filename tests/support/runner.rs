@@ -103,7 +103,12 @@ impl ActionRun {
     }
 
     pub fn run_args(&self, args: &[&str]) -> Finished {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_shipgate"));
+        // SHIPGATE_BENCH_BIN: another build of the binary, to compare profiles with the gate
+        // bench (docs/performance.md).
+        let bin = std::env::var_os("SHIPGATE_BENCH_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_shipgate")));
+        let mut cmd = std::process::Command::new(bin);
         cmd.env_clear();
         cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
         cmd.env("HOME", self.dir.path());
