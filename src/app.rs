@@ -86,7 +86,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
             gate: GateConfig::from_inputs(&inputs)?,
             dry_run: inputs.bool("dry-run", false)?,
             pr: pr_number(&ctx, &inputs)?,
-            github: github(&ctx, &inputs)?,
+            github: github(&ctx, &inputs)?.with_http(tuning.http.clone()),
         }),
         Command::Check(a) => CommandSettings::Check(CheckSettings {
             gate: GateConfig::from_inputs(&inputs)?,
@@ -109,7 +109,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
         }
         Command::Rules(a) => CommandSettings::Rules(RulesSettings { json: a.json }),
         Command::Deploy => {
-            let github = github(&ctx, &inputs)?;
+            let github = github(&ctx, &inputs)?.with_http(tuning.http.clone());
             let target = deploy_target(&ctx)?;
             if let DeployTarget::NotMerged(n) = target {
                 return Ok(Settings {
@@ -125,7 +125,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
             })
         }
         Command::Release => {
-            let github = github(&ctx, &inputs)?;
+            let github = github(&ctx, &inputs)?.with_http(tuning.http.clone());
             let head = ctx.sha.clone().ok_or_else(|| {
                 ConfigError("no commit to release up to: GITHUB_SHA (or --sha) is not set".into())
             })?;
@@ -137,7 +137,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
             })
         }
         Command::Rollback => {
-            let github = github(&ctx, &inputs)?;
+            let github = github(&ctx, &inputs)?.with_http(tuning.http.clone());
             let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), false, &tuning)?;
             CommandSettings::Rollback(DeploySettings {
                 github,

@@ -45,7 +45,8 @@ fn config_or_runtime(e: CodeDeployError) -> anyhow::Error {
         CodeDeployError::ApplicationNotFound(_)
         | CodeDeployError::GroupNotFound { .. }
         | CodeDeployError::NotBlueGreen { .. }
-        | CodeDeployError::Setup { .. } => ConfigError(e.to_string()).into(),
+        | CodeDeployError::Setup { .. }
+        | CodeDeployError::Credentials { .. } => ConfigError(e.to_string()).into(),
         other => anyhow::Error::new(other).context("reading the deployment group"),
     }
 }
