@@ -45,13 +45,14 @@ fn all_text(done: &Finished) -> String {
     format!("{}\n{}", done.stdout(), done.stderr())
 }
 
-async fn count(sim: &GitHubSim, verb: &str, fragment: &str) -> usize {
+/// Requests of `verb` whose path ends with `suffix`.
+async fn count(sim: &GitHubSim, verb: &str, suffix: &str) -> usize {
     sim.server
         .received_requests()
         .await
         .unwrap_or_default()
         .iter()
-        .filter(|r| r.method.as_str() == verb && r.url.path().contains(fragment))
+        .filter(|r| r.method.as_str() == verb && r.url.path().ends_with(suffix))
         .count()
 }
 
