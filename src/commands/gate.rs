@@ -99,7 +99,7 @@ async fn decide(
         .chain(std::iter::once(&pr.head_sha))
         .collect::<Vec<_>>();
     let workspace = ActionTree::usable_workspace(ctx.workspace.clone(), &accepted_heads);
-    let change = pr_change(&gh, ctx.workspace.as_deref(), &pr)
+    let change = pr_change(&gh, ctx.workspace.as_deref(), pr)
         .await
         .with_context(|| format!("listing the files of PR {number}"))?;
     println!(
