@@ -397,3 +397,31 @@ async fn sigterm_during_the_gate_completes_the_check_run_as_neutral() {
     assert_eq!(runs[0]["status"], "completed");
     assert_eq!(runs[0]["conclusion"], "neutral");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hostile_pr_title_is_inert_in_the_log_outputs_and_summary() {
+    let sim = GitHubSim::start().await;
+    let mut spec = code_pr(32);
+    spec.title =
+        "x\n::add-mask::pass\r\n::set-output name=verdict::fail\u{1b}[2J%0A::error::forged <!channel>"
+            .into();
+    let (done, _) = run_gate(&sim, &spec, &[]);
+    assert_eq!(done.code(), 0, "{}", all_text(&done));
+    let out = done.stdout();
+    for line in out.lines() {
+        assert!(
+            !line.starts_with("::add-mask::pass")
+                && !line.starts_with("::set-output")
+                && !line.starts_with("::error::forged"),
+            "{out}"
+        );
+    }
+    assert!(!out.contains('\u{1b}'), "{out}");
+    assert_eq!(done.output("verdict").as_deref(), Some("pass"));
+    assert_eq!(
+        done.outputs.matches("verdict<<").count(),
+        1,
+        "{}",
+        done.outputs
+    );
+}

@@ -104,7 +104,12 @@ async fn decide(
         .with_context(|| format!("listing the files of PR {number}"))?;
     println!(
         "shipgate: PR {number} \"{}\" changes {} file(s)",
-        pr.title.replace(['\r', '\n'], " "),
+        // Control characters (newlines, ANSI escapes) would start a workflow command or
+        // repaint the log: the title is shown inert, on one line.
+        pr.title
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>(),
         change.files.len()
     );
     if workspace.is_none() {
