@@ -260,6 +260,35 @@ mod tests {
         assert_eq!(parse_retry_after("-1"), None);
     }
 
+    #[test]
+    fn http_timeout_override_bounds_the_whole_call() {
+        let p = HttpPolicy::fast().with_timeout(Duration::from_millis(100));
+        assert_eq!(p.connect_timeout, Duration::from_millis(100));
+        assert_eq!(p.request_timeout, Duration::from_millis(100));
+        // Five attempts of 100 ms plus the capped waits.
+        assert_eq!(p.budget, Duration::from_millis(520));
+    }
+
+    #[tokio::test]
+    async fn no_wait_is_started_past_the_budget() {
+        let calls = AtomicU32::new(0);
+        let r: Result<(), String> = retry_within(
+            "t",
+            &RetryPolicy::standard(),
+            Some(Duration::from_millis(50)),
+            |_| RetryDecision::After(Duration::from_millis(30)),
+            || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err("busy".to_string())
+            },
+        )
+        .await;
+        assert!(r.is_err());
+        // Try, wait 30 ms, try; a second wait would end past 60 ms > 50 ms: give up (elapsed
+        // time only grows, so a slow machine cannot make this pass a third time).
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
     #[tokio::test]
     async fn retries_until_success_within_attempts() {
         let calls = AtomicU32::new(0);

@@ -1010,6 +1010,26 @@ mod tests {
     }
 
     #[test]
+    fn only_a_refusal_gets_a_permission_hint() {
+        let refused = GitHubError::Api {
+            status: 403,
+            what: "create deployment".into(),
+            message: "Resource not accessible by integration".into(),
+        };
+        assert!(refused
+            .with_permission_hint("deployments: write")
+            .contains("Add `deployments: write` to the workflow's or job's `permissions:`"));
+        let limited = GitHubError::RateLimited {
+            status: 403,
+            what: "create deployment".into(),
+            message: "secondary rate limit".into(),
+        };
+        assert!(!limited
+            .with_permission_hint("deployments: write")
+            .contains("permissions"));
+    }
+
+    #[test]
     fn utc_time_formats_unix_seconds() {
         assert_eq!(utc_time(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(utc_time(951_782_400), "2000-02-29 00:00:00 UTC");
