@@ -4,10 +4,7 @@ use clap::Parser;
 use shipgate::{app, cli::Cli, runner};
 use std::process::ExitCode;
 
-// One thread: shipgate waits on the network almost all the time, and each worker thread of the
-// multi-thread runtime costs its stack and allocator arena in peak RSS. The lint runs on the
-// blocking pool, whose `Handle::block_on` calls are driven by this thread's `block_on`.
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main]
 async fn main() -> ExitCode {
     // SAFETY: restoring the default disposition of SIGPIPE before any thread writes; Rust's
     // runtime ignores it, which turns a closed pipe into a panic on print.
