@@ -89,7 +89,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
             dry_run: inputs.bool("dry-run", false)?,
             sarif_file: sarif_file(&inputs),
             pr: pr_number(&ctx, &inputs)?,
-            github: github(&ctx, &inputs)?,
+            github: github(&ctx, &inputs)?.with_http(tuning.http.clone()),
         }),
         Command::Check(a) => CommandSettings::Check(CheckSettings {
             gate: GateConfig::from_inputs(&inputs)?,
@@ -123,7 +123,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
             json: a.json,
         }),
         Command::Deploy => {
-            let github = github(&ctx, &inputs)?;
+            let github = github(&ctx, &inputs)?.with_http(tuning.http.clone());
             let target = deploy_target(&ctx)?;
             if let DeployTarget::NotMerged(n) = target {
                 return Ok(Settings {
@@ -139,7 +139,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
             })
         }
         Command::Release => {
-            let github = github(&ctx, &inputs)?;
+            let github = github(&ctx, &inputs)?.with_http(tuning.http.clone());
             let head = ctx.sha.clone().ok_or_else(|| {
                 ConfigError("no commit to release up to: GITHUB_SHA (or --sha) is not set".into())
             })?;
@@ -151,7 +151,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
             })
         }
         Command::Rollback => {
-            let github = github(&ctx, &inputs)?;
+            let github = github(&ctx, &inputs)?.with_http(tuning.http.clone());
             let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), false, &tuning)?;
             CommandSettings::Rollback(DeploySettings {
                 github,

@@ -94,11 +94,84 @@ pub enum RetryDecision {
     After(Duration),
 }
 
+/// The HTTP policy every HTTP adapter (GitHub, Slack) shares: how long to wait for a connection
+/// and for one answer, how long one call may take in total (retries and waits included), and
+/// how to retry. A server that accepts the connection and never answers costs at most `budget`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpPolicy {
+    pub retry: RetryPolicy,
+    /// TCP + TLS connect.
+    pub connect_timeout: Duration,
+    /// One request, from sending it to the last byte of the answer.
+    pub request_timeout: Duration,
+    /// One call, every attempt and wait included. A primary rate limit is waited out only when
+    /// its reset falls within the retry policy's `max_retry_after` and this budget.
+    pub budget: Duration,
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+impl HttpPolicy {
+    /// Production: 10 s to connect, 30 s per request, 3 minutes per call.
+    pub fn standard() -> Self {
+        HttpPolicy {
+            retry: RetryPolicy::standard(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            budget: Duration::from_secs(180),
+        }
+    }
+
+    /// Millisecond retries (tests, `SHIPGATE_POLL_MS`), production timeouts.
+    pub fn fast() -> Self {
+        HttpPolicy {
+            retry: RetryPolicy::fast(),
+            ..Self::standard()
+        }
+    }
+
+    /// Every timeout set to `timeout` (`SHIPGATE_HTTP_TIMEOUT_MS`): a call then ends within
+    /// about `attempts` × `timeout`, plus the waits, and never after `budget`.
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        let attempts = self.retry.attempts.max(1);
+        HttpPolicy {
+            connect_timeout: timeout,
+            request_timeout: timeout,
+            budget: timeout
+                .saturating_mul(attempts)
+                .saturating_add(self.retry.max_retry_after),
+            ..self
+        }
+    }
+}
+
 /// Runs `op` until it succeeds, the classifier says stop, or the attempts run out; returns the
 /// last error in the latter cases. `name` appears in the debug log of each retry.
 pub async fn retry<T, E, F, Fut, C>(
     name: &str,
     policy: &RetryPolicy,
+    classify: C,
+    op: F,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    C: Fn(&E) -> RetryDecision,
+    E: std::fmt::Display,
+{
+    retry_within(name, policy, None, classify, op).await
+}
+
+/// [`retry`] with a bound on the total time: no wait is started that would end after `budget`
+/// (counted from the first try); the last error is returned instead.
+pub async fn retry_within<T, E, F, Fut, C>(
+    name: &str,
+    policy: &RetryPolicy,
+    budget: Option<Duration>,
     classify: C,
     mut op: F,
 ) -> Result<T, E>
@@ -108,6 +181,7 @@ where
     C: Fn(&E) -> RetryDecision,
     E: std::fmt::Display,
 {
+    let started = tokio::time::Instant::now();
     let attempts = policy.attempts.max(1);
     let mut retry_no = 0;
     loop {
@@ -119,6 +193,10 @@ where
                     return Err(e);
                 }
                 let delay = policy.delay_for(retry_no, &decision);
+                if budget.is_some_and(|b| started.elapsed() + delay >= b) {
+                    tracing::debug!(op = name, "no time left for another try: {e}");
+                    return Err(e);
+                }
                 tracing::debug!(
                     op = name,
                     attempt = retry_no + 1,
@@ -180,6 +258,35 @@ mod tests {
         );
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(parse_retry_after("-1"), None);
+    }
+
+    #[test]
+    fn http_timeout_override_bounds_the_whole_call() {
+        let p = HttpPolicy::fast().with_timeout(Duration::from_millis(100));
+        assert_eq!(p.connect_timeout, Duration::from_millis(100));
+        assert_eq!(p.request_timeout, Duration::from_millis(100));
+        // Five attempts of 100 ms plus the capped waits.
+        assert_eq!(p.budget, Duration::from_millis(520));
+    }
+
+    #[tokio::test]
+    async fn no_wait_is_started_past_the_budget() {
+        let calls = AtomicU32::new(0);
+        let r: Result<(), String> = retry_within(
+            "t",
+            &RetryPolicy::standard(),
+            Some(Duration::from_millis(50)),
+            |_| RetryDecision::After(Duration::from_millis(30)),
+            || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err("busy".to_string())
+            },
+        )
+        .await;
+        assert!(r.is_err());
+        // Try, wait 30 ms, try; a second wait would end past 60 ms > 50 ms: give up (elapsed
+        // time only grows, so a slow machine cannot make this pass a third time).
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ use crate::inputs::{ConfigError, InputError, Inputs};
 use crate::lint::LintOptions;
 use crate::model::{CommitSha, PrNumber, RepoName};
 use crate::report::Format;
+use crate::retry::HttpPolicy;
 use crate::runner::RunContext;
 use crate::secret::Secret;
 use anyhow::Result;
@@ -26,6 +27,8 @@ pub struct Environment {
     pub poll_ms: Option<String>,
     /// `SHIPGATE_NOW`: see [`Tuning::now`].
     pub now: Option<String>,
+    /// `SHIPGATE_HTTP_TIMEOUT_MS`: every HTTP connect and request timeout (tests, tuning).
+    pub http_timeout_ms: Option<String>,
     /// `GITHUB_ACTIONS=true`.
     pub in_actions: bool,
 }
@@ -37,6 +40,7 @@ impl Environment {
             slack_api_url: crate::runner::env_var("SLACK_API_URL"),
             poll_ms: crate::runner::env_var("SHIPGATE_POLL_MS"),
             now: crate::runner::env_var("SHIPGATE_NOW"),
+            http_timeout_ms: crate::runner::env_var("SHIPGATE_HTTP_TIMEOUT_MS"),
             in_actions: crate::runner::RunContext::in_actions(),
         }
     }
@@ -62,7 +66,27 @@ impl Environment {
             poll,
             slack_api: self.slack_api_url.clone(),
             now,
+            http: self.http_policy()?,
         })
+    }
+
+    /// The HTTP policy of every GitHub and Slack call: fast retries with `SHIPGATE_POLL_MS`,
+    /// every timeout set by `SHIPGATE_HTTP_TIMEOUT_MS`.
+    pub fn http_policy(&self) -> Result<HttpPolicy, ConfigError> {
+        let policy = if self.poll_ms.is_some() {
+            HttpPolicy::fast()
+        } else {
+            HttpPolicy::standard()
+        };
+        match &self.http_timeout_ms {
+            None => Ok(policy),
+            Some(v) => match v.parse::<u64>() {
+                Ok(ms) if ms > 0 => Ok(policy.with_timeout(Duration::from_millis(ms))),
+                _ => Err(ConfigError(format!(
+                    "SHIPGATE_HTTP_TIMEOUT_MS: expected milliseconds as a whole number above 0, got '{v}'"
+                ))),
+            },
+        }
     }
 }
 
@@ -95,11 +119,22 @@ pub struct GitHubSettings {
     pub api_url: String,
     pub token: Secret,
     pub repo: RepoName,
+    /// Timeouts and retries of every call.
+    pub http: HttpPolicy,
 }
 
 impl GitHubSettings {
     pub fn client(&self) -> Result<GitHub> {
-        GitHub::new(&self.api_url, Some(&self.token), self.repo.clone())
+        GitHub::with_policy(
+            &self.api_url,
+            Some(&self.token),
+            self.repo.clone(),
+            self.http.clone(),
+        )
+    }
+
+    pub fn with_http(self, http: HttpPolicy) -> Self {
+        GitHubSettings { http, ..self }
     }
 }
 
@@ -193,6 +228,7 @@ pub fn github(ctx: &RunContext, inputs: &Inputs) -> Result<GitHubSettings> {
         api_url: ctx.api_url.clone(),
         token,
         repo,
+        http: HttpPolicy::standard(),
     })
 }
 

@@ -5,7 +5,7 @@
 //! No error ever carries the webhook URL or the token: callers turn a [`SlackError`] into a
 //! warning and print it as is.
 
-use crate::retry::{parse_retry_after, retry, RetryDecision, RetryPolicy};
+use crate::retry::{parse_retry_after, retry, HttpPolicy, RetryDecision, RetryPolicy};
 use crate::secret::Secret;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -53,6 +53,15 @@ impl SlackError {
     }
 }
 
+fn http_client(policy: &HttpPolicy) -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(policy.connect_timeout)
+        .timeout(policy.request_timeout)
+        .user_agent(concat!("shipgate/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
 /// Where messages go.
 #[derive(Debug, Clone)]
 pub enum SlackTarget {
@@ -81,11 +90,7 @@ impl Notifier {
         Notifier {
             target,
             api_base: api_base.trim_end_matches('/').to_string(),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(15))
-                .user_agent(concat!("shipgate/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .unwrap_or_default(),
+            http: http_client(&HttpPolicy::standard()),
             retry: RetryPolicy::standard(),
             posted: None,
         }
@@ -119,6 +124,14 @@ impl Notifier {
             )));
         }
         Ok(None)
+    }
+
+    /// The connect and request timeouts of `policy` (the ones GitHub's client uses) and its
+    /// retries.
+    pub fn with_http(mut self, policy: &HttpPolicy) -> Notifier {
+        self.http = http_client(policy);
+        self.retry = policy.retry.clone();
+        self
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Notifier {

@@ -67,9 +67,23 @@ async fn missing_credentials_fail_fast_without_retries() {
         .await
         .expect_err("no credentials");
     assert!(
-        matches!(err, shipgate::deploy::CodeDeployError::Setup { .. }),
+        matches!(
+            err,
+            shipgate::deploy::CodeDeployError::Credentials {
+                state: "missing",
+                ..
+            }
+        ),
         "{err:?}"
     );
+    // What to check, never a value.
+    let text = err.to_string();
+    assert!(text.contains("the AWS credentials are missing"), "{text}");
+    assert!(
+        text.contains("aws-actions/configure-aws-credentials"),
+        "{text}"
+    );
+    assert!(text.contains("id-token: write"), "{text}");
     // RetryPolicy::standard would have slept at least 1 s before a retry.
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
     assert!(sim.ops().is_empty());

@@ -64,6 +64,18 @@ pub enum CodeDeployError {
     /// The request could not be built or signed (no credentials, no region): retrying won't help.
     #[error("CodeDeploy {op} could not be sent: {message} (check the AWS credentials and region)")]
     Setup { op: &'static str, message: String },
+    /// AWS refused or could not find the credentials. `found` names the sources present
+    /// (never their values).
+    #[error(
+        "CodeDeploy {op}: the AWS credentials are {state} ({code}). Credentials found: {found}. Check that the job runs aws-actions/configure-aws-credentials before shipgate (with `role-to-assume` and the region), that it has `permissions: id-token: write`, and that the role's trust policy allows this repository and branch (token.actions.githubusercontent.com:sub); for access keys, that the secrets are set and current"
+    )]
+    Credentials {
+        op: &'static str,
+        /// `missing`, `expired` or `invalid`.
+        state: &'static str,
+        code: String,
+        found: String,
+    },
 }
 
 impl CodeDeployError {
@@ -103,6 +115,73 @@ fn is_throttling_code(code: &str) -> bool {
             | "RequestThrottled"
             | "RequestThrottledException"
     )
+}
+
+/// The SDK's own time bounds, so no CodeDeploy call can hang: connect, one attempt, and the
+/// whole operation (our retries wrap operations, each bounded).
+pub fn sdk_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .read_timeout(std::time::Duration::from_secs(30))
+        .operation_attempt_timeout(std::time::Duration::from_secs(30))
+        .operation_timeout(std::time::Duration::from_secs(60))
+        .build()
+}
+
+/// `Some("missing" | "expired" | "invalid")` when the error is about the credentials
+/// themselves (not about what they may do: AccessDenied is a policy question).
+fn credential_problem(e: &CodeDeployError) -> Option<&'static str> {
+    match e {
+        CodeDeployError::Api { code, .. } => match code.as_str() {
+            "ExpiredTokenException" | "ExpiredToken" | "RequestExpired" => Some("expired"),
+            "UnrecognizedClientException"
+            | "InvalidClientTokenId"
+            | "InvalidSignatureException"
+            | "SignatureDoesNotMatch"
+            | "IncompleteSignature"
+            | "MissingAuthenticationToken" => Some("invalid"),
+            _ => None,
+        },
+        CodeDeployError::Setup { message, .. }
+            if message.to_ascii_lowercase().contains("credential") =>
+        {
+            Some("missing")
+        }
+        _ => None,
+    }
+}
+
+/// Which credential sources of the SDK's default chain are present, by the names of their
+/// variables and files only; `present` answers "is this variable set?". Values are never read.
+pub fn credential_sources(present: &dyn Fn(&str) -> bool) -> String {
+    let mut found = Vec::new();
+    if present("AWS_ACCESS_KEY_ID") {
+        found.push(if present("AWS_SESSION_TOKEN") {
+            "environment (AWS_ACCESS_KEY_ID with AWS_SESSION_TOKEN)"
+        } else {
+            "environment (AWS_ACCESS_KEY_ID, no AWS_SESSION_TOKEN)"
+        });
+    }
+    if present("AWS_WEB_IDENTITY_TOKEN_FILE") {
+        found.push(if present("AWS_ROLE_ARN") {
+            "web identity (AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN)"
+        } else {
+            "web identity token file without AWS_ROLE_ARN"
+        });
+    }
+    if present("AWS_PROFILE") {
+        found.push("profile (AWS_PROFILE)");
+    }
+    if present("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        || present("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    {
+        found.push("container credentials endpoint");
+    }
+    if found.is_empty() {
+        "none in the environment (no AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE or AWS_PROFILE; only a shared config file or the instance metadata service could supply them)".to_string()
+    } else {
+        found.join(", ")
+    }
 }
 
 /// Reads the active deployment's id out of DeploymentLimitExceededException's message, e.g.
@@ -225,8 +304,9 @@ impl CodeDeploy {
     /// Loads the standard AWS configuration chain and applies `opts` on top.
     pub async fn connect(opts: ClientOptions) -> CodeDeploy {
         // The SDK's own retries are off so throttling is retried once, by our policy, not twice.
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::disabled());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(sdk_timeouts());
         if let Some(region) = opts.region.clone() {
             loader = loader.region(Region::new(region));
         }
@@ -241,6 +321,7 @@ impl CodeDeploy {
     pub fn from_sdk_config(conf: &SdkConfig, retry: RetryPolicy) -> CodeDeploy {
         let conf = aws_sdk_codedeploy::config::Builder::from(conf)
             .retry_config(RetryConfig::disabled())
+            .timeout_config(sdk_timeouts())
             .build();
         CodeDeploy {
             client: Client::from_conf(conf),
@@ -278,7 +359,14 @@ impl CodeDeploy {
             }
         };
         retry(op, &self.retry, classify, f).await.map_err(|e| {
-            if e.is_throttling() {
+            if let Some(state) = credential_problem(&e) {
+                CodeDeployError::Credentials {
+                    op,
+                    state,
+                    code: e.code().unwrap_or("no credentials").to_string(),
+                    found: credential_sources(&|name| std::env::var_os(name).is_some()),
+                }
+            } else if e.is_throttling() {
                 CodeDeployError::Throttled {
                     op,
                     attempts: self.retry.attempts.max(1),
@@ -959,6 +1047,48 @@ fn target_report(t: &sdk::DeploymentTarget) -> TargetReport {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn credential_sources_are_named_never_valued() {
+        let env = ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"];
+        let found = credential_sources(&|n| env.contains(&n));
+        assert_eq!(
+            found,
+            "web identity (AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN)"
+        );
+        let found = credential_sources(&|n| n == "AWS_ACCESS_KEY_ID" || n == "AWS_PROFILE");
+        assert!(
+            found.contains("AWS_ACCESS_KEY_ID, no AWS_SESSION_TOKEN"),
+            "{found}"
+        );
+        assert!(found.contains("profile (AWS_PROFILE)"), "{found}");
+        assert!(credential_sources(&|_| false).starts_with("none in the environment"));
+    }
+
+    #[test]
+    fn credential_errors_are_told_apart_from_permissions() {
+        let api = |code: &str| CodeDeployError::Api {
+            op: "GetDeploymentGroup",
+            code: code.into(),
+            message: "The security token included in the request is invalid".into(),
+            status: Some(400),
+        };
+        assert_eq!(
+            credential_problem(&api("ExpiredTokenException")),
+            Some("expired")
+        );
+        assert_eq!(
+            credential_problem(&api("UnrecognizedClientException")),
+            Some("invalid")
+        );
+        assert_eq!(credential_problem(&api("AccessDeniedException")), None);
+        let setup = CodeDeployError::Setup {
+            op: "GetDeploymentGroup",
+            message: "failed to construct request: no credentials in the property bag".into(),
+        };
+        assert_eq!(credential_problem(&setup), Some("missing"));
+    }
+
     use super::*;
 
     #[test]

@@ -8,7 +8,7 @@ use crate::gate::config::GateConfig;
 use crate::inputs::{InputError, Inputs};
 use crate::model::{CommitSha, RepoName};
 use crate::report::slack::SlackNotify;
-use crate::retry::RetryPolicy;
+use crate::retry::{HttpPolicy, RetryPolicy};
 use crate::slack::{Notifier, SlackTarget};
 use std::time::Duration;
 
@@ -83,12 +83,18 @@ pub struct SlackSettings {
     /// `SLACK_API_URL`: the Web API base (tests, proxies).
     pub api_base: Option<String>,
     pub retry: RetryPolicy,
+    /// The timeouts of the Slack client (the same as GitHub's).
+    pub http: HttpPolicy,
 }
 
 impl SlackSettings {
     pub fn notifier(&self) -> Option<Notifier> {
         let target = self.target.clone()?;
-        Some(Notifier::new(target, self.api_base.clone()).with_retry(self.retry.clone()))
+        Some(
+            Notifier::new(target, self.api_base.clone())
+                .with_http(&self.http)
+                .with_retry(self.retry.clone()),
+        )
     }
 
     /// A webhook posts once; only the Web API can update a message in place.
@@ -107,6 +113,8 @@ pub struct Tuning {
     /// `SHIPGATE_NOW` (RFC 3339): the clock the release window and freeze are judged by
     /// (tests; a rehearsal of a schedule). The wall clock otherwise.
     pub now: Option<jiff::Timestamp>,
+    /// Timeouts and retries of every GitHub and Slack call.
+    pub http: HttpPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -316,6 +324,7 @@ fn slack_settings(inputs: &Inputs, tuning: &Tuning) -> Result<SlackSettings, Inp
         } else {
             RetryPolicy::standard()
         },
+        http: tuning.http.clone(),
     })
 }
 

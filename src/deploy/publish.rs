@@ -194,8 +194,9 @@ impl<'a> DeployRun<'a> {
                 .await
             {
                 runner::warning(&format!(
-                    "shipgate could not comment on PR #{}: {e}",
-                    pr.number.0
+                    "shipgate could not comment on PR #{}: {}",
+                    pr.number.0,
+                    e.with_permission_hint("pull-requests: write")
                 ));
             }
         }
@@ -218,7 +219,8 @@ impl<'a> DeployRun<'a> {
             .await
         {
             runner::warning(&format!(
-                "shipgate could not set the GitHub deployment status: {e}"
+                "shipgate could not set the GitHub deployment status: {}",
+                e.with_permission_hint("deployments: write")
             ));
         }
     }
@@ -365,7 +367,10 @@ impl<'a> DeployRun<'a> {
         self.github_deployment = match self.channels.deployment(&req).await {
             Ok(id) => id,
             Err(e) => {
-                runner::warning(&format!("shipgate could not create the GitHub Deployment (needs `deployments: write`): {e}"));
+                runner::warning(&format!(
+                    "shipgate could not create the GitHub Deployment: {}",
+                    e.with_permission_hint("deployments: write")
+                ));
                 None
             }
         };

@@ -46,7 +46,8 @@ fn config_or_runtime(e: CodeDeployError) -> anyhow::Error {
         CodeDeployError::ApplicationNotFound(_)
         | CodeDeployError::GroupNotFound { .. }
         | CodeDeployError::NotBlueGreen { .. }
-        | CodeDeployError::Setup { .. } => ConfigError(e.to_string()).into(),
+        | CodeDeployError::Setup { .. }
+        | CodeDeployError::Credentials { .. } => ConfigError(e.to_string()).into(),
         other => anyhow::Error::new(other).context("reading the deployment group"),
     }
 }
@@ -125,8 +126,10 @@ pub async fn ship(run: &mut DeployRun<'_>, aws: &Aws, attach: Option<String>) ->
         return run.dry_run(&what).await;
     }
     run.region = aws.cd.region();
-    run.start_reporting().await;
+    // Listening before the GitHub Deployment exists: a cancellation from here on is reported,
+    // never a Deployment left `in_progress`.
     let cancel = cancel_on_signal();
+    run.start_reporting().await;
     match started_and_followed(run, aws, &request, attach, &cancel).await {
         Ok(outcome) => Ok(outcome),
         Err(e) => {
@@ -223,6 +226,12 @@ async fn create(
 ) -> Result<std::result::Result<String, String>> {
     let cfg = run.cfg;
     for _ in 0..5 {
+        if cancel.is_cancelled() {
+            return Ok(Err(
+                "The job was cancelled before the CodeDeploy deployment was created; nothing was started."
+                    .to_string(),
+            ));
+        }
         match aws.cd.create_deployment(request).await {
             Ok(id) => {
                 println!("shipgate: started CodeDeploy deployment {id}");
@@ -283,9 +292,11 @@ async fn create(
 pub fn cancel_on_signal() -> CancellationToken {
     let token = CancellationToken::new();
     let t = token.clone();
+    // Registered now, not when the task first runs, so a signal right after this call counts.
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
     tokio::spawn(async move {
         let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            match term {
                 Ok(mut s) => {
                     s.recv().await;
                 }

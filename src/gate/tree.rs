@@ -90,7 +90,7 @@ impl ActionTree {
 impl SourceTree for ActionTree {
     fn head_file(&self, path: &str) -> Option<String> {
         match &self.workspace {
-            Some(dir) => std::fs::read_to_string(dir.join(path)).ok(),
+            Some(dir) => read_inside(dir, path),
             None => self.fetch(path, &self.head_sha),
         }
     }
@@ -131,5 +131,54 @@ impl SourceTree for ActionTree {
             }
             None => Vec::new(),
         }
+    }
+}
+
+/// Reads `path` from the checkout only when it resolves inside it: a PR may commit a symlink
+/// (or a `..` path) pointing at the runner's own files, and its target is never read.
+fn read_inside(dir: &std::path::Path, path: &str) -> Option<String> {
+    let root = dir.canonicalize().ok()?;
+    let file = dir.join(path).canonicalize().ok()?;
+    if !file.starts_with(&root) {
+        crate::runner::warning(&format!(
+            "shipgate did not read {}: it leads outside the workspace (a symlink or `..`)",
+            crate::runner::escape_data(path)
+        ));
+        return None;
+    }
+    std::fs::read_to_string(file).ok()
+}
+
+#[cfg(test)]
+mod inside_tests {
+    use super::read_inside;
+
+    #[test]
+    fn a_symlink_out_of_the_workspace_is_not_followed() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.sql"), "DROP TABLE users;").unwrap();
+        let ws = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(ws.path().join("db/migrate")).unwrap();
+        std::fs::write(ws.path().join("db/migrate/1_ok.sql"), "SELECT 1;").unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.sql"),
+            ws.path().join("db/migrate/2_link.sql"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("1_ok.sql", ws.path().join("db/migrate/3_inner.sql")).unwrap();
+        assert_eq!(
+            read_inside(ws.path(), "db/migrate/1_ok.sql").as_deref(),
+            Some("SELECT 1;")
+        );
+        assert_eq!(read_inside(ws.path(), "db/migrate/2_link.sql"), None);
+        assert_eq!(
+            read_inside(ws.path(), "db/migrate/../../../etc/passwd"),
+            None
+        );
+        // A link that stays inside the workspace is fine.
+        assert_eq!(
+            read_inside(ws.path(), "db/migrate/3_inner.sql").as_deref(),
+            Some("SELECT 1;")
+        );
     }
 }
