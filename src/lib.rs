@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod channels;
+pub mod classify;
 pub mod cli;
 pub mod codedeploy;
 pub mod commands;

@@ -171,7 +171,7 @@ pub struct LintSettings {
     /// List the files skipped as not migrations.
     pub verbose: bool,
     /// `migration-paths` / `ignore-paths`: a path they name is a migration.
-    pub classifier: crate::gate::classify::Classifier,
+    pub classifier: crate::classify::Classifier,
     /// The PR label prefix the ways out are written with.
     pub label_prefix: String,
     pub sarif_file: Option<PathBuf>,

@@ -163,10 +163,7 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
                         .commit_files(commit)
                         .await
                         .with_context(|| format!("listing the files of {}", commit.short()))?;
-                    let class = cfg
-                        .gate
-                        .classifier
-                        .classify_change(&Change::complete(files));
+                    let class = Change::complete(files).classify(&cfg.gate.classifier);
                     direct_notes.push(format!(
                         "Commit {} was pushed directly (no PR, require-pull-request: false): {} changes, not gated.",
                         commit.short(),

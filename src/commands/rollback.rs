@@ -84,7 +84,7 @@ pub async fn run(ctx: &RunContext, s: DeploySettings, runner: &Runner) -> Result
     let mut schema_prs = Vec::new();
     for pr in &undone {
         let change = read_change(&gh, ctx.workspace.as_deref(), std::slice::from_ref(pr)).await?;
-        let kind = cfg.gate.classifier.classify_change(&change).release_kind();
+        let kind = change.classify(&cfg.gate.classifier).release_kind();
         if matches!(kind, ReleaseKind::Schema | ReleaseKind::Mixed) || change.incomplete.is_some() {
             schema_prs.push(pr.clone());
         }

@@ -5,8 +5,8 @@
 use super::config::DeployConfig;
 use super::train::Direction;
 use super::window::Gate;
+use crate::classify::FileKind;
 use crate::gate::change::{pr_change, Change};
-use crate::gate::classify::FileKind;
 use crate::gate::policy;
 use crate::gate::CHECK_NAME;
 use crate::github::{CheckRunState, GitHub, PullRequest};
@@ -75,7 +75,7 @@ pub fn release_separation(
     prs: &[PullRequest],
     change: &Change,
 ) -> (ReleaseKind, Option<String>) {
-    let class = cfg.gate.classifier.classify_change(change);
+    let class = change.classify(&cfg.gate.classifier);
     let labels: Vec<String> = prs.iter().flat_map(|p| p.labels.clone()).collect();
     let refusal = policy::separation_refusal(
         &class,

@@ -1,6 +1,7 @@
 //! One change set: the files a PR (or a release of several PRs) changes, read completely, or
 //! marked incomplete so that no decision passes on files nobody read.
 
+use crate::classify::{Classification, Classifier};
 use crate::git::Repo;
 use crate::github::{GitHub, GitHubError, PullRequest, MAX_PR_FILES};
 use crate::model::ChangedFile;
@@ -27,6 +28,13 @@ pub struct Change {
 }
 
 impl Change {
+    /// The change's classification, carrying over whether its list is complete.
+    pub fn classify(&self, classifier: &Classifier) -> Classification {
+        let mut c = classifier.classify(&self.files);
+        c.incomplete = self.incomplete.clone();
+        c
+    }
+
     /// A complete list given by the caller.
     pub fn complete(files: Vec<ChangedFile>) -> Change {
         Change {

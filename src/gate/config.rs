@@ -1,9 +1,9 @@
 //! The gate's settings, validated from the inputs.
 
-use super::classify::{
+use super::policy::MixedPolicy;
+use crate::classify::{
     split_patterns, Classifier, PathMatcher, DEFAULT_IGNORE_PATHS, DEFAULT_MIGRATION_PATHS,
 };
-use super::policy::MixedPolicy;
 use crate::inputs::{InputError, Inputs};
 use crate::lint::LintOptions;
 use crate::model::Dialect;
@@ -186,7 +186,7 @@ mod tests {
             ("sql-dialect", "PostgreSQL"),
         ])
         .unwrap();
-        use super::super::classify::FileKind;
+        use crate::classify::FileKind;
         assert_eq!(c.classifier.kind_of_path("schema/1.sql"), FileKind::Schema);
         assert_eq!(c.classifier.kind_of_path("db/migrate/1.rb"), FileKind::Code);
         assert_eq!(c.lint.dialect, Dialect::Postgres);

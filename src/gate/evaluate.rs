@@ -1,9 +1,9 @@
 //! The gate's decision over one change set: pure apart from the file reads of the tree.
 
 use super::change::Change;
-use super::classify::Classification;
 use super::config::GateConfig;
 use super::policy;
+use crate::classify::Classification;
 use crate::lint::{self, SourceTree};
 use crate::model::{FileStatus, Finding, ReleaseKind, Severity, Verdict};
 
@@ -60,7 +60,7 @@ pub fn evaluate(
     cfg: &GateConfig,
 ) -> Evaluation {
     let files = &change.files;
-    let classification = cfg.classifier.classify_change(change);
+    let classification = change.classify(&cfg.classifier);
     let mut findings = policy::separation_findings(&classification, cfg.mixed);
     findings.extend(lint::lint_change(
         &classification.schema,

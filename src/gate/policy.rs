@@ -1,7 +1,7 @@
 //! The separation policy (keep database deploys separate) and the acceptance of findings by
 //! PR labels.
 
-use super::classify::Classification;
+use crate::classify::Classification;
 use crate::model::{Acceptance, Finding, ReleaseKind, Severity};
 
 /// What `mixed-changes` does with a PR that changes schema and code together.
@@ -123,7 +123,7 @@ pub fn apply_labels(findings: &mut [Finding], labels: &[String], prefix: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::classify::Classifier;
+    use crate::classify::Classifier;
     use crate::model::{ChangedFile, FileStatus, Verdict};
 
     fn mixed() -> Classification {

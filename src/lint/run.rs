@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::schema::{self, Schema};
 use super::{escape_control, lint_file_with, recognise, LintOptions, MigrationKind, Recognised};
-use crate::gate::classify::{Classifier, FileKind};
+use crate::classify::{Classifier, FileKind};
 use crate::model::{Dialect, Finding, Severity};
 
 /// Files larger than this are not read: a real migration is far smaller, and reading a huge file

@@ -205,7 +205,7 @@ pub fn comment(eval: &Evaluation, links: &ReportLinks) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::classify::Classifier;
+    use crate::classify::Classifier;
     use crate::model::{Acceptance, ChangedFile, FileStatus, ReleaseKind};
 
     fn eval(findings: Vec<Finding>) -> Evaluation {

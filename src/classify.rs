@@ -121,7 +121,7 @@ pub struct Classification {
     pub schema: Vec<ChangedFile>,
     pub code: Vec<ChangedFile>,
     pub ignored: Vec<ChangedFile>,
-    /// Why the change's file list may be incomplete (see [`super::change::Change`]).
+    /// Why the change's file list may be incomplete (see `gate::change::Change`).
     pub incomplete: Option<String>,
 }
 
@@ -168,13 +168,6 @@ impl Classifier {
         } else {
             FileKind::Code
         }
-    }
-
-    /// Classifies a whole change, carrying over whether its list is complete.
-    pub fn classify_change(&self, change: &super::change::Change) -> Classification {
-        let mut c = self.classify(&change.files);
-        c.incomplete = change.incomplete.clone();
-        c
     }
 
     /// A rename counts as schema when either side is schema: moving an applied migration out of
