@@ -23,7 +23,18 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 pub async fn run(cli: Cli) -> Result<u8> {
-    let settings = parse(cli, &Environment::from_process())?;
+    let env = Environment::from_process();
+    if cli.command.is_none()
+        && !env.in_actions
+        && cli.inputs.given().is_empty()
+        && Inputs::from_env().get("command").is_none()
+    {
+        // A person at a terminal, not the runner: the overview, not an action run.
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        println!("{}", cmd.render_long_help());
+        return Ok(EXIT_OK);
+    }
+    let settings = parse(cli, &env)?;
     let ctx = settings.ctx;
     let runner = Runner::new(&ctx);
     let outcome = match settings.command {

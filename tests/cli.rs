@@ -296,3 +296,22 @@ fn lint_sarif_format_and_sarif_file() {
         serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
     assert_eq!(written, v);
 }
+
+#[test]
+fn plain_shipgate_outside_the_runner_prints_the_overview() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("run shipgate");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    for cmd in [
+        "gate", "deploy", "release", "rollback", "check", "lint", "rules",
+    ] {
+        assert!(out.contains(cmd), "{cmd} missing from the overview: {out}");
+    }
+    assert!(!out.contains("no default for event"), "{out}");
+}
