@@ -10,6 +10,7 @@ RUN mkdir src benches \
     && touch src/lib.rs \
     && echo 'fn main() {}' > benches/gate.rs \
     && echo 'fn main() {}' > benches/lint.rs \
+    && echo 'fn main() {}' > benches/deploy.rs \
     && cargo build --release --locked --bin shipgate \
     && rm -rf src benches
 COPY src ./src

@@ -114,3 +114,35 @@ fn refuses_a_file_without_one_runs_image() {
         Some(2)
     );
 }
+
+/// The dependency layer builds with placeholder sources: one for every bench the manifest names,
+/// or Cargo refuses the manifest and the image does not build.
+#[test]
+fn the_dockerfile_has_a_placeholder_for_every_bench() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).expect("Dockerfile");
+    let mut lines = manifest.lines();
+    let mut benches = Vec::new();
+    while let Some(l) = lines.next() {
+        if l.trim() == "[[bench]]" {
+            for l in lines.by_ref() {
+                if let Some(v) = l.trim().strip_prefix("name") {
+                    benches.push(
+                        v.trim_start_matches([' ', '='])
+                            .trim_matches('"')
+                            .to_string(),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+    assert!(!benches.is_empty());
+    for b in benches {
+        assert!(
+            dockerfile.contains(&format!("> benches/{b}.rs")),
+            "the Dockerfile's dependency layer has no placeholder for bench `{b}`"
+        );
+    }
+}
