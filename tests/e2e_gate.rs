@@ -284,28 +284,7 @@ async fn dry_run_writes_nothing_to_github() {
 async fn checked_out_workspace_is_read_instead_of_the_contents_api() {
     let sim = GitHubSim::start().await;
     let ws = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(ws.path())
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
+    let git = |args: &[&str]| git_in(ws.path(), args);
     git(&["init", "-q"]);
     let file = "src/main/resources/db/migration/V2__drop_email.sql";
     std::fs::create_dir_all(ws.path().join("src/main/resources/db/migration")).unwrap();
