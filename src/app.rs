@@ -1,7 +1,7 @@
 //! The edge: parse the settings once, dispatch to the command, and map its
 //! [`Outcome`] (or error) to the process's exit code.
 
-use crate::cli::{Cli, Command, ContextArgs};
+use crate::cli::{ActionArgs, Cli, Command, ContextArgs};
 use crate::commands;
 use crate::deploy::config::DeployConfig;
 use crate::gate::config::GateConfig;
@@ -83,6 +83,11 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
     for (name, value) in cli.inputs.given() {
         inputs.set(name, value);
     }
+    if let Some(c) = &cli.command {
+        for (name, value) in c.given_inputs() {
+            inputs.set(name, value);
+        }
+    }
     if inputs.get("github-token").is_none() {
         if let Some(t) = &env.github_token {
             inputs.set("github-token", t);
@@ -95,7 +100,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
     };
     let tuning = env.tuning()?;
     let command = match command {
-        Command::Gate => CommandSettings::Gate(GateSettings {
+        Command::Gate(_) => CommandSettings::Gate(GateSettings {
             gate: GateConfig::from_inputs(&inputs)?,
             dry_run: inputs.bool("dry-run", false)?,
             sarif_file: sarif_file(&inputs),
@@ -103,7 +108,14 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
             github: github(&ctx, &inputs)?.with_http(tuning.http.clone()),
         }),
         Command::Check(a) => CommandSettings::Check(CheckSettings {
-            gate: GateConfig::from_inputs(&inputs)?,
+            gate: {
+                let mut g = GateConfig::from_inputs(&inputs)?;
+                if let Some(d) = a.dialect {
+                    g.lint.dialect = d;
+                    g.dialect_explicit = true;
+                }
+                g
+            },
             dir: a.dir,
             base: a.base,
             head: a.head,
@@ -133,7 +145,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
             rule: a.rule,
             json: a.json,
         }),
-        Command::Deploy => {
+        Command::Deploy(_) => {
             let github = github(&ctx, &inputs)?.with_http(tuning.http.clone());
             let target = deploy_target(&ctx)?;
             if let DeployTarget::NotMerged(n) = target {
@@ -149,7 +161,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
                 target: Some(target),
             })
         }
-        Command::Release => {
+        Command::Release(_) => {
             let github = github(&ctx, &inputs)?.with_http(tuning.http.clone());
             let head = ctx.sha.clone().ok_or_else(|| {
                 ConfigError("no commit to release up to: GITHUB_SHA (or --sha) is not set".into())
@@ -161,7 +173,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
                 target: Some(DeployTarget::Commit(head)),
             })
         }
-        Command::Rollback => {
+        Command::Rollback(_) => {
             let github = github(&ctx, &inputs)?.with_http(tuning.http.clone());
             let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), false, &tuning)?;
             CommandSettings::Rollback(DeploySettings {
@@ -170,7 +182,7 @@ pub fn parse(cli: Cli, env: &Environment) -> Result<Settings> {
                 target: ctx.sha.clone().map(DeployTarget::Commit),
             })
         }
-        Command::Continue => {
+        Command::Continue(_) => {
             let github = github(&ctx, &inputs)?;
             let deploy = DeployConfig::from_inputs(&inputs, Some(&github.repo), false, &tuning)?;
             CommandSettings::Continue(DeploySettings {
@@ -235,11 +247,11 @@ fn action_command(inputs: &Inputs, ctx: &RunContext) -> Result<Command, InputErr
         },
     };
     Ok(match name.as_str() {
-        "gate" => Command::Gate,
-        "deploy" => Command::Deploy,
-        "release" => Command::Release,
-        "rollback" => Command::Rollback,
-        "continue" => Command::Continue,
+        "gate" => Command::Gate(ActionArgs::default()),
+        "deploy" => Command::Deploy(ActionArgs::default()),
+        "release" => Command::Release(ActionArgs::default()),
+        "rollback" => Command::Rollback(ActionArgs::default()),
+        "continue" => Command::Continue(ActionArgs::default()),
         other => {
             return Err(InputError::new(
                 "command",

@@ -23,20 +23,29 @@ pub struct Cli {
     pub inputs: InputArgs,
 }
 
+const CONTEXT_HELP: &str = "Run context (as the Actions runner sets it): --repo owner/name \
+    [env GITHUB_REPOSITORY], --sha [env GITHUB_SHA], --api-url [env GITHUB_API_URL, default \
+    https://api.github.com], --server-url [env GITHUB_SERVER_URL, default https://github.com].";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Gate a pull request through the GitHub API (what the action does on pull_request).
-    Gate,
+    #[command(after_help = CONTEXT_HELP)]
+    Gate(ActionArgs),
     /// Deploy the merged PR(s) behind a commit with CodeDeploy Blue/Green.
-    Deploy,
+    #[command(after_help = CONTEXT_HELP)]
+    Deploy(ActionArgs),
     /// Ship the PRs merged since the last good deploy (a release train).
-    Release,
+    #[command(after_help = CONTEXT_HELP)]
+    Release(ActionArgs),
     /// Redeploy the last revision that succeeded in the deployment group; while the original
     /// Blue/Green fleet still runs, stop the deployment with rollback (traffic goes back).
-    Rollback,
+    #[command(after_help = CONTEXT_HELP)]
+    Rollback(ActionArgs),
     /// Move a Blue/Green deployment to its next phase: Ready → traffic switch, termination
     /// wait → original fleet terminated now.
-    Continue,
+    #[command(after_help = CONTEXT_HELP)]
+    Continue(ActionArgs),
     /// Gate the local git diff between two refs, without GitHub.
     Check(CheckArgs),
     /// Lint migration files.
@@ -60,8 +69,14 @@ pub struct CheckArgs {
     /// Pretend the PR carries this label (repeatable), e.g. shipgate:allow-SG001.
     #[arg(long = "label")]
     pub labels: Vec<String>,
+    /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// SQL dialect of the migrations [default: detected from the repository, else mysql].
+    #[arg(long, value_enum, alias = "sql-dialect")]
+    pub dialect: Option<Dialect>,
+    #[command(flatten)]
+    pub inputs: GateInputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -69,8 +84,10 @@ pub struct LintArgs {
     /// Files or directories (recursed). Migrations are recognised by path or by content.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    #[arg(long, value_enum)]
+    /// SQL dialect of the migrations [default: detected from the project, else mysql].
+    #[arg(long, value_enum, alias = "sql-dialect")]
     pub dialect: Option<Dialect>,
+    /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// Schema dump (schema.rb, structure.sql, mysqldump --no-data) for column types, defaults
@@ -80,6 +97,8 @@ pub struct LintArgs {
     /// Also list the files skipped as not migrations.
     #[arg(long)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub inputs: GateInputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -99,7 +118,8 @@ pub struct ContextArgs {
         long = "repo",
         env = "GITHUB_REPOSITORY",
         global = true,
-        hide_env_values = true
+        hide_env_values = true,
+        hide = true
     )]
     pub repo: Option<String>,
     #[arg(
@@ -117,12 +137,13 @@ pub struct ContextArgs {
     )]
     pub event_path: Option<PathBuf>,
     /// The commit the run is for.
-    #[arg(long = "sha", env = "GITHUB_SHA", global = true)]
+    #[arg(long = "sha", env = "GITHUB_SHA", global = true, hide = true)]
     pub sha: Option<String>,
     #[arg(
         long = "api-url",
         env = "GITHUB_API_URL",
         global = true,
+        hide = true,
         default_value = "https://api.github.com"
     )]
     pub api_url: String,
@@ -130,6 +151,7 @@ pub struct ContextArgs {
         long = "server-url",
         env = "GITHUB_SERVER_URL",
         global = true,
+        hide = true,
         default_value = "https://github.com"
     )]
     pub server_url: String,
@@ -159,17 +181,17 @@ pub struct ContextArgs {
 }
 
 macro_rules! input_flags {
-    ($($field:ident => $name:literal),* $(,)?) => {
-        /// The action's inputs as flags (see action.yml for each one's meaning).
+    ($name_:ident, $hide:literal, $($field:ident => $name:literal, $help:literal),* $(,)?) => {
+        /// Action inputs as flags; a flag wins over its `INPUT_*` variable.
         #[derive(Debug, Args, Default)]
-        pub struct InputArgs {
+        pub struct $name_ {
             $(
-                #[arg(long = $name, global = true, hide_short_help = true)]
+                #[arg(long = $name, help = $help, value_name = "VALUE", hide = $hide)]
                 pub $field: Option<String>,
             )*
         }
 
-        impl InputArgs {
+        impl $name_ {
             /// `(input name, value)` for every flag given.
             pub fn given(&self) -> Vec<(&'static str, &str)> {
                 let mut out = Vec::new();
@@ -181,39 +203,109 @@ macro_rules! input_flags {
 }
 
 input_flags! {
-    command => "command",
-    github_token => "github-token",
-    pull_request => "pull-request",
-    migration_paths => "migration-paths",
-    ignore_paths => "ignore-paths",
-    mixed_changes => "mixed-changes",
-    sql_dialect => "sql-dialect",
-    mysql_version => "mysql-version",
-    postgres_version => "postgres-version",
-    allow_label_prefix => "allow-label-prefix",
-    hold_label => "hold-label",
-    require_pull_request => "require-pull-request",
-    application => "application",
-    deployment_group => "deployment-group",
-    deployment_config => "deployment-config",
-    revision => "revision",
-    environment => "environment",
-    environment_url => "environment-url",
-    file_exists_behavior => "file-exists-behavior",
-    wait => "wait",
-    timeout_minutes => "timeout-minutes",
-    wait_for_termination => "wait-for-termination",
-    deployment_id => "deployment-id",
-    auto_rollback => "auto-rollback",
-    on_active_deployment => "on-active-deployment",
-    slack_webhook_url => "slack-webhook-url",
-    slack_bot_token => "slack-bot-token",
-    slack_channel => "slack-channel",
-    slack_notify => "slack-notify",
-    dry_run => "dry-run",
-    sarif_file => "sarif-file",
-    release_window => "release-window",
-    freeze => "freeze",
-    force => "force",
-    allow_schema_rollback => "allow-schema-rollback",
+    InputArgs,
+    true,
+    command => "command", "gate, deploy, release, rollback or continue (move a Blue/Green deployment to its next phase: Ready to the traffic switch, termination wait to done). Empty: from the event (pull_request: gate, push: deploy, schedule/workflow_dispatch: release).",
+    github_token => "github-token", "Token for the GitHub API (GITHUB_API_URL gives the API base, so GitHub Enterprise works).",
+    pull_request => "pull-request", "PR number to gate when the event is not a pull_request event.",
+    migration_paths => "migration-paths", "Globs of schema-change files, one per line or comma-separated; !glob excludes. Empty: the common layouts (Rails db/migrate, db/post_migrate, Flyway, Django, Alembic, Prisma, golang-migrate, Knex, Liquibase, any migrations/ folder).",
+    ignore_paths => "ignore-paths", "Globs of files that are neither code nor schema. Empty: **/*.md and docs/**.",
+    mixed_changes => "mixed-changes", "fail, warn or off when a PR or release mixes schema and code. [default: fail]",
+    sql_dialect => "sql-dialect", "mysql or postgres, for raw SQL migrations. [default: mysql]",
+    mysql_version => "mysql-version", "MySQL server version for the version-dependent lint rules (e.g. 5.7, 8.0, 8.0.29). [default: 8.0]",
+    postgres_version => "postgres-version", "PostgreSQL major version for the version-dependent lint rules. [default: 16]",
+    allow_label_prefix => "allow-label-prefix", "A PR label <prefix><rule-id> accepts that rule's findings for the PR. [default: shipgate:allow-]",
+    hold_label => "hold-label", "A PR with this label is not deployed. [default: shipgate:hold]",
+    require_pull_request => "require-pull-request", "Refuse to deploy a commit that no merged PR brought in. [default: true]",
+    application => "application", "CodeDeploy application name (required to deploy).",
+    deployment_group => "deployment-group", "CodeDeploy Blue/Green deployment group name (required to deploy).",
+    deployment_config => "deployment-config", "CodeDeploy deployment configuration name. Empty: the group's own.",
+    revision => "revision", "s3://bucket/key[?versionId=..] (bundle type from the extension) or github (this repository at the commit).",
+    environment => "environment", "GitHub environment for Deployments statuses. Empty: the deployment group name.",
+    environment_url => "environment-url", "URL of the deployed environment, shown on the GitHub Deployment.",
+    file_exists_behavior => "file-exists-behavior", "CodeDeploy fileExistsBehavior (DISALLOW, OVERWRITE, RETAIN). [default: DISALLOW]",
+    wait => "wait", "Follow the deployment to the end. [default: true]",
+    timeout_minutes => "timeout-minutes", "Bounds the phases before the Blue/Green traffic switch; past it the deployment is stopped (with rollback when auto-rollback is on). After the switch shipgate never stops a deployment because of its own timeout. [default: 60]",
+    wait_for_termination => "wait-for-termination", "Keep following after the traffic switch until the original fleet is terminated (the release is reported at the switch either way). [default: false]",
+    deployment_id => "deployment-id", "The deployment `continue` acts on. Empty: the group's deployment waiting in Ready or in its termination wait.",
+    auto_rollback => "auto-rollback", "Roll back on failure or stop. [default: true]",
+    on_active_deployment => "on-active-deployment", "wait for a running deployment in the group, or fail. [default: wait]",
+    slack_webhook_url => "slack-webhook-url", "Slack incoming webhook URL (a secret).",
+    slack_bot_token => "slack-bot-token", "Slack bot token (a secret); with slack-channel, one message is posted and updated in place.",
+    slack_channel => "slack-channel", "Slack channel id for slack-bot-token.",
+    slack_notify => "slack-notify", "failure, always or never. [default: failure]",
+    dry_run => "dry-run", "Decide and report everything, change nothing. [default: false]",
+    sarif_file => "sarif-file", "Also write the gate's findings there as SARIF 2.1.0, for github/codeql-action/upload-sarif. Empty: no SARIF file.",
+    release_window => "release-window", "When release (and deploy of a merge) may ship, e.g. 'Mon-Fri 09:00-17:00 Asia/Tokyo'; several ranges separated by ';'. Empty: any time.",
+    freeze => "freeze", "true to hold every release, or a date range like '2026-12-24..2027-01-03 Asia/Tokyo' (inclusive). An open issue labelled shipgate:freeze also freezes (the token needs issues: read). [default: false]",
+    force => "force", "true ships outside the release window or during a freeze (a workflow_dispatch input); never overrides the gate. [default: false]",
+    allow_schema_rollback => "allow-schema-rollback", "Let rollback cross a release that changed the schema (still warned on every channel). [default: false]",
+}
+
+input_flags! {
+    ActionArgs,
+    false,
+    command => "command", "gate, deploy, release, rollback or continue (move a Blue/Green deployment to its next phase: Ready to the traffic switch, termination wait to done). Empty: from the event (pull_request: gate, push: deploy, schedule/workflow_dispatch: release).",
+    github_token => "github-token", "Token for the GitHub API (GITHUB_API_URL gives the API base, so GitHub Enterprise works).",
+    pull_request => "pull-request", "PR number to gate when the event is not a pull_request event.",
+    migration_paths => "migration-paths", "Globs of schema-change files, one per line or comma-separated; !glob excludes. Empty: the common layouts (Rails db/migrate, db/post_migrate, Flyway, Django, Alembic, Prisma, golang-migrate, Knex, Liquibase, any migrations/ folder).",
+    ignore_paths => "ignore-paths", "Globs of files that are neither code nor schema. Empty: **/*.md and docs/**.",
+    mixed_changes => "mixed-changes", "fail, warn or off when a PR or release mixes schema and code. [default: fail]",
+    sql_dialect => "sql-dialect", "mysql or postgres, for raw SQL migrations. [default: mysql]",
+    mysql_version => "mysql-version", "MySQL server version for the version-dependent lint rules (e.g. 5.7, 8.0, 8.0.29). [default: 8.0]",
+    postgres_version => "postgres-version", "PostgreSQL major version for the version-dependent lint rules. [default: 16]",
+    allow_label_prefix => "allow-label-prefix", "A PR label <prefix><rule-id> accepts that rule's findings for the PR. [default: shipgate:allow-]",
+    hold_label => "hold-label", "A PR with this label is not deployed. [default: shipgate:hold]",
+    require_pull_request => "require-pull-request", "Refuse to deploy a commit that no merged PR brought in. [default: true]",
+    application => "application", "CodeDeploy application name (required to deploy).",
+    deployment_group => "deployment-group", "CodeDeploy Blue/Green deployment group name (required to deploy).",
+    deployment_config => "deployment-config", "CodeDeploy deployment configuration name. Empty: the group's own.",
+    revision => "revision", "s3://bucket/key[?versionId=..] (bundle type from the extension) or github (this repository at the commit).",
+    environment => "environment", "GitHub environment for Deployments statuses. Empty: the deployment group name.",
+    environment_url => "environment-url", "URL of the deployed environment, shown on the GitHub Deployment.",
+    file_exists_behavior => "file-exists-behavior", "CodeDeploy fileExistsBehavior (DISALLOW, OVERWRITE, RETAIN). [default: DISALLOW]",
+    wait => "wait", "Follow the deployment to the end. [default: true]",
+    timeout_minutes => "timeout-minutes", "Bounds the phases before the Blue/Green traffic switch; past it the deployment is stopped (with rollback when auto-rollback is on). After the switch shipgate never stops a deployment because of its own timeout. [default: 60]",
+    wait_for_termination => "wait-for-termination", "Keep following after the traffic switch until the original fleet is terminated (the release is reported at the switch either way). [default: false]",
+    deployment_id => "deployment-id", "The deployment `continue` acts on. Empty: the group's deployment waiting in Ready or in its termination wait.",
+    auto_rollback => "auto-rollback", "Roll back on failure or stop. [default: true]",
+    on_active_deployment => "on-active-deployment", "wait for a running deployment in the group, or fail. [default: wait]",
+    slack_webhook_url => "slack-webhook-url", "Slack incoming webhook URL (a secret).",
+    slack_bot_token => "slack-bot-token", "Slack bot token (a secret); with slack-channel, one message is posted and updated in place.",
+    slack_channel => "slack-channel", "Slack channel id for slack-bot-token.",
+    slack_notify => "slack-notify", "failure, always or never. [default: failure]",
+    dry_run => "dry-run", "Decide and report everything, change nothing. [default: false]",
+    sarif_file => "sarif-file", "Also write the gate's findings there as SARIF 2.1.0, for github/codeql-action/upload-sarif. Empty: no SARIF file.",
+    release_window => "release-window", "When release (and deploy of a merge) may ship, e.g. 'Mon-Fri 09:00-17:00 Asia/Tokyo'; several ranges separated by ';'. Empty: any time.",
+    freeze => "freeze", "true to hold every release, or a date range like '2026-12-24..2027-01-03 Asia/Tokyo' (inclusive). An open issue labelled shipgate:freeze also freezes (the token needs issues: read). [default: false]",
+    force => "force", "true ships outside the release window or during a freeze (a workflow_dispatch input); never overrides the gate. [default: false]",
+    allow_schema_rollback => "allow-schema-rollback", "Let rollback cross a release that changed the schema (still warned on every channel). [default: false]",
+}
+
+input_flags! {
+    GateInputArgs,
+    false,
+    migration_paths => "migration-paths", "Globs of schema-change files, one per line or comma-separated; !glob excludes. Empty: the common layouts (Rails db/migrate, db/post_migrate, Flyway, Django, Alembic, Prisma, golang-migrate, Knex, Liquibase, any migrations/ folder).",
+    ignore_paths => "ignore-paths", "Globs of files that are neither code nor schema. Empty: **/*.md and docs/**.",
+    mixed_changes => "mixed-changes", "fail, warn or off when a PR or release mixes schema and code. [default: fail]",
+    mysql_version => "mysql-version", "MySQL server version for the version-dependent lint rules (e.g. 5.7, 8.0, 8.0.29). [default: 8.0]",
+    postgres_version => "postgres-version", "PostgreSQL major version for the version-dependent lint rules. [default: 16]",
+    allow_label_prefix => "allow-label-prefix", "A PR label <prefix><rule-id> accepts that rule's findings for the PR. [default: shipgate:allow-]",
+    sarif_file => "sarif-file", "Also write the gate's findings there as SARIF 2.1.0, for github/codeql-action/upload-sarif. Empty: no SARIF file.",
+}
+
+impl Command {
+    /// The action inputs given as flags after this subcommand.
+    pub fn given_inputs(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Command::Gate(a)
+            | Command::Deploy(a)
+            | Command::Release(a)
+            | Command::Rollback(a)
+            | Command::Continue(a) => a.given(),
+            Command::Check(a) => a.inputs.given(),
+            Command::Lint(a) => a.inputs.given(),
+            Command::Rules(_) => Vec::new(),
+        }
+    }
 }

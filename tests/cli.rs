@@ -315,3 +315,42 @@ fn plain_shipgate_outside_the_runner_prints_the_overview() {
     }
     assert!(!out.contains("no default for event"), "{out}");
 }
+
+#[test]
+fn each_command_s_help_shows_its_own_options_with_a_description() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = |cmd: &str| text(&shipgate(&[cmd, "--help"], dir.path()));
+    let lint = help("lint");
+    assert!(
+        lint.contains("--dialect") && lint.contains("--schema"),
+        "{lint}"
+    );
+    for action_only in [
+        "--slack-webhook-url",
+        "--deployment-group",
+        "--revision",
+        "--repo",
+    ] {
+        assert!(
+            !lint.contains(action_only),
+            "lint --help lists {action_only}: {lint}"
+        );
+    }
+    let rules = help("rules");
+    assert!(!rules.contains("--migration-paths"), "{rules}");
+    let deploy = help("deploy");
+    assert!(
+        deploy.contains("--deployment-group") && deploy.contains("--timeout-minutes"),
+        "{deploy}"
+    );
+    // Every option has its one-line description, with the default where there is one.
+    assert!(deploy.contains("[default: 60]"), "{deploy}");
+    // The old flag name still works, as a hidden alias.
+    write(
+        dir.path(),
+        "db/migrate/1_a.sql",
+        "ALTER TABLE t ADD COLUMN c int;\n",
+    );
+    let o = shipgate(&["lint", "--sql-dialect", "postgres", "db"], dir.path());
+    assert!(text(&o).contains("postgres"), "{}", text(&o));
+}
