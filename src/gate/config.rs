@@ -155,6 +155,8 @@ mod tests {
             line.contains("mysql") && line.contains("to choose"),
             "{line}"
         );
+        // action.yml's default is the word `detect`, as the runner passes it.
+        assert!(!cfg(&[("sql-dialect", "Detect")]).unwrap().dialect_explicit);
         let mut c = cfg(&[("sql-dialect", "postgres")]).unwrap();
         c.resolve_dialect(&|_: &str| Some("adapter: mysql2".into()));
         assert_eq!(c.lint.dialect, Dialect::Postgres, "an explicit choice wins");
