@@ -181,7 +181,12 @@ pub struct ContextArgs {
 }
 
 macro_rules! input_flags {
-    ($name_:ident, $hide:literal, $($field:ident => $name:literal, $help:literal),* $(,)?) => {
+    // One field list, several structs: the top level takes the inputs hidden (the action's
+    // entrypoint), the action's subcommands show them in their help.
+    ($($struct_:ident hidden $hide:literal),+ ; $fields:tt) => {
+        $( input_flags!(@one $struct_, $hide, $fields); )+
+    };
+    (@one $name_:ident, $hide:literal, { $($field:ident => $name:literal, $help:literal),* $(,)? }) => {
         /// Action inputs as flags; a flag wins over its `INPUT_*` variable.
         #[derive(Debug, Args, Default)]
         pub struct $name_ {
@@ -203,8 +208,9 @@ macro_rules! input_flags {
 }
 
 input_flags! {
-    InputArgs,
-    true,
+    InputArgs hidden true,
+    ActionArgs hidden false;
+    {
     command => "command", "gate, deploy, release, rollback or continue (move a Blue/Green deployment to its next phase: Ready to the traffic switch, termination wait to done). Empty: from the event (pull_request: gate, push: deploy, schedule/workflow_dispatch: release).",
     github_token => "github-token", "Token for the GitHub API (GITHUB_API_URL gives the API base, so GitHub Enterprise works).",
     pull_request => "pull-request", "PR number to gate when the event is not a pull_request event.",
@@ -240,51 +246,12 @@ input_flags! {
     freeze => "freeze", "true to hold every release, or a date range like '2026-12-24..2027-01-03 Asia/Tokyo' (inclusive). An open issue labelled shipgate:freeze also freezes (the token needs issues: read). [default: false]",
     force => "force", "true ships outside the release window or during a freeze (a workflow_dispatch input); never overrides the gate. [default: false]",
     allow_schema_rollback => "allow-schema-rollback", "Let rollback cross a release that changed the schema (still warned on every channel). [default: false]",
+    }
 }
 
 input_flags! {
-    ActionArgs,
-    false,
-    command => "command", "gate, deploy, release, rollback or continue (move a Blue/Green deployment to its next phase: Ready to the traffic switch, termination wait to done). Empty: from the event (pull_request: gate, push: deploy, schedule/workflow_dispatch: release).",
-    github_token => "github-token", "Token for the GitHub API (GITHUB_API_URL gives the API base, so GitHub Enterprise works).",
-    pull_request => "pull-request", "PR number to gate when the event is not a pull_request event.",
-    migration_paths => "migration-paths", "Globs of schema-change files, one per line or comma-separated; !glob excludes. Empty: the common layouts (Rails db/migrate, db/post_migrate, Flyway, Django, Alembic, Prisma, golang-migrate, Knex, Liquibase, any migrations/ folder).",
-    ignore_paths => "ignore-paths", "Globs of files that are neither code nor schema. Empty: **/*.md and docs/**.",
-    mixed_changes => "mixed-changes", "fail, warn or off when a PR or release mixes schema and code. [default: fail]",
-    sql_dialect => "sql-dialect", "mysql or postgres, for raw SQL migrations. [default: mysql]",
-    mysql_version => "mysql-version", "MySQL server version for the version-dependent lint rules (e.g. 5.7, 8.0, 8.0.29). [default: 8.0]",
-    postgres_version => "postgres-version", "PostgreSQL major version for the version-dependent lint rules. [default: 16]",
-    allow_label_prefix => "allow-label-prefix", "A PR label <prefix><rule-id> accepts that rule's findings for the PR. [default: shipgate:allow-]",
-    hold_label => "hold-label", "A PR with this label is not deployed. [default: shipgate:hold]",
-    require_pull_request => "require-pull-request", "Refuse to deploy a commit that no merged PR brought in. [default: true]",
-    application => "application", "CodeDeploy application name (required to deploy).",
-    deployment_group => "deployment-group", "CodeDeploy Blue/Green deployment group name (required to deploy).",
-    deployment_config => "deployment-config", "CodeDeploy deployment configuration name. Empty: the group's own.",
-    revision => "revision", "s3://bucket/key[?versionId=..] (bundle type from the extension) or github (this repository at the commit).",
-    environment => "environment", "GitHub environment for Deployments statuses. Empty: the deployment group name.",
-    environment_url => "environment-url", "URL of the deployed environment, shown on the GitHub Deployment.",
-    file_exists_behavior => "file-exists-behavior", "CodeDeploy fileExistsBehavior (DISALLOW, OVERWRITE, RETAIN). [default: DISALLOW]",
-    wait => "wait", "Follow the deployment to the end. [default: true]",
-    timeout_minutes => "timeout-minutes", "Bounds the phases before the Blue/Green traffic switch; past it the deployment is stopped (with rollback when auto-rollback is on). After the switch shipgate never stops a deployment because of its own timeout. [default: 60]",
-    wait_for_termination => "wait-for-termination", "Keep following after the traffic switch until the original fleet is terminated (the release is reported at the switch either way). [default: false]",
-    deployment_id => "deployment-id", "The deployment `continue` acts on. Empty: the group's deployment waiting in Ready or in its termination wait.",
-    auto_rollback => "auto-rollback", "Roll back on failure or stop. [default: true]",
-    on_active_deployment => "on-active-deployment", "wait for a running deployment in the group, or fail. [default: wait]",
-    slack_webhook_url => "slack-webhook-url", "Slack incoming webhook URL (a secret).",
-    slack_bot_token => "slack-bot-token", "Slack bot token (a secret); with slack-channel, one message is posted and updated in place.",
-    slack_channel => "slack-channel", "Slack channel id for slack-bot-token.",
-    slack_notify => "slack-notify", "failure, always or never. [default: failure]",
-    dry_run => "dry-run", "Decide and report everything, change nothing. [default: false]",
-    sarif_file => "sarif-file", "Also write the gate's findings there as SARIF 2.1.0, for github/codeql-action/upload-sarif. Empty: no SARIF file.",
-    release_window => "release-window", "When release (and deploy of a merge) may ship, e.g. 'Mon-Fri 09:00-17:00 Asia/Tokyo'; several ranges separated by ';'. Empty: any time.",
-    freeze => "freeze", "true to hold every release, or a date range like '2026-12-24..2027-01-03 Asia/Tokyo' (inclusive). An open issue labelled shipgate:freeze also freezes (the token needs issues: read). [default: false]",
-    force => "force", "true ships outside the release window or during a freeze (a workflow_dispatch input); never overrides the gate. [default: false]",
-    allow_schema_rollback => "allow-schema-rollback", "Let rollback cross a release that changed the schema (still warned on every channel). [default: false]",
-}
-
-input_flags! {
-    GateInputArgs,
-    false,
+    GateInputArgs hidden false;
+    {
     migration_paths => "migration-paths", "Globs of schema-change files, one per line or comma-separated; !glob excludes. Empty: the common layouts (Rails db/migrate, db/post_migrate, Flyway, Django, Alembic, Prisma, golang-migrate, Knex, Liquibase, any migrations/ folder).",
     ignore_paths => "ignore-paths", "Globs of files that are neither code nor schema. Empty: **/*.md and docs/**.",
     mixed_changes => "mixed-changes", "fail, warn or off when a PR or release mixes schema and code. [default: fail]",
@@ -292,6 +259,7 @@ input_flags! {
     postgres_version => "postgres-version", "PostgreSQL major version for the version-dependent lint rules. [default: 16]",
     allow_label_prefix => "allow-label-prefix", "A PR label <prefix><rule-id> accepts that rule's findings for the PR. [default: shipgate:allow-]",
     sarif_file => "sarif-file", "Also write the gate's findings there as SARIF 2.1.0, for github/codeql-action/upload-sarif. Empty: no SARIF file.",
+    }
 }
 
 impl Command {
